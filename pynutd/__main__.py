@@ -1,0 +1,5 @@
+"""Run pynutd with ``python -m pynutd``."""
+
+from pynutd.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,302 @@
+"""The driver interface and the poller that runs a driver against a UPS state.
+
+A driver talks to one device and returns readings; the :class:`Poller` owns
+the timing (one LoopingCall per poll tier on an injected clock), turns every
+driver failure into a log line and a reconnect with backoff, and writes good
+readings into the :class:`~pynutd.ups.UpsState`.  This is the one error
+boundary of the driver layer: nothing a driver raises escapes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
+
+from pynutd import __version__
+from pynutd.config import UpsSection
+from pynutd.ups import UpsState, VarSpec
+
+log = logging.getLogger(__name__)
+
+
+class DeviceError(Exception):
+    """The device did not answer, answered wrongly, or went away."""
+
+
+class CommandRejected(Exception):
+    """The device or driver refused a SET VAR or INSTCMD argument."""
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One poll's result.
+
+    ``values`` are NUT variables as strings.  ``specs`` declares types
+    (RW, STRING:n, enums, ranges) of the named variables; ``commands``, when
+    not None, is the full instant-command list; ``replace_all`` removes every
+    variable not in ``values`` (besides the poller's own ``driver.*``).
+    """
+
+    values: Mapping[str, str]
+    specs: Mapping[str, VarSpec] = field(default_factory=dict)
+    commands: Iterable[str] | None = None
+    replace_all: bool = False
+
+
+class Driver(Protocol):
+    """What every driver offers the poller.
+
+    Methods may return a plain value or a Deferred; they may raise.
+    ``tiers`` maps a tier name to its period in seconds; the poller calls
+    ``poll(tier)`` for each tier at its period, one poll at a time.
+    """
+
+    name: str      # the NUT driver name (driver.name), e.g. "usbhid-ups"
+    version: str   # driver.version.internal
+
+    def tiers(self) -> Mapping[str, float]: ...
+
+    def connect(self) -> Deferred[None] | None: ...
+
+    def poll(self, tier: str) -> Deferred[Update] | Update: ...
+
+    def disconnect(self) -> None: ...
+
+    def set_var(self, name: str, value: str) -> Deferred[None] | None: ...
+
+    def instcmd(self, name: str, param: str | None) -> Deferred[None] | None: ...
+
+    def parameters(self) -> Mapping[str, str]: ...
+
+
+def driver_variables(section: UpsSection, driver: Driver) -> dict[str, str]:
+    """Return the driver.* variables a NUT driver core publishes.
+
+    NUT's ``drivers/main.c`` publishes the driver's name and versions and
+    every ups.conf option as ``driver.parameter.<key>``, plus its own
+    defaults for ``pollinterval`` and ``synchronous``.
+    """
+    values = {
+        "driver.name": driver.name,
+        "driver.version": __version__,
+        "driver.version.internal": driver.version,
+        "driver.parameter.port": section.port,
+        "driver.parameter.pollinterval": section.options.get("pollinterval", "2"),
+        "driver.parameter.synchronous": section.options.get("synchronous", "auto"),
+    }
+    for key, value in section.options.items():
+        values.setdefault(f"driver.parameter.{key}", value)
+    for key, value in driver.parameters().items():
+        values[f"driver.parameter.{key}"] = value
+    return values
+
+
+class Poller:
+    """Runs one driver for one UPS: connect, poll by tiers, reconnect.
+
+    ``backoff`` is the first reconnect delay in seconds; it doubles after
+    each failed attempt up to ``max_backoff``.  The UPS is
+    DRIVER-NOT-CONNECTED until the first connect succeeds; after that a
+    lost device only lets the data age into DATA-STALE (MAXAGE), as a NUT
+    driver that loses its device does.
+    """
+
+    def __init__(self, state: UpsState, driver: Driver, section: UpsSection,
+                 clock: IReactorTime, backoff: float = 1.0, max_backoff: float = 60.0,
+                 max_failures: int = 3) -> None:
+        self.state = state
+        self.driver = driver
+        self.section = section
+        self.clock = clock
+        self.min_backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_failures = max_failures
+        self._backoff = backoff
+        self._loops: list[LoopingCall] = []
+        self._busy = False
+        self._failures = 0
+        self._failing: str | None = None   # the problem already logged
+        self._retry: IDelayedCall | None = None
+        self._running = False
+        self._linked = False
+        state.controller = self
+
+    # -- life cycle --------------------------------------------------------
+
+    def start(self) -> None:
+        """Start connecting; never raises."""
+        self._running = True
+        self._connect()
+
+    def stop(self) -> None:
+        """Stop polling and release the device."""
+        self._running = False
+        if self._retry is not None and self._retry.active():
+            self._retry.cancel()
+        self._retry = None
+        self._drop()
+
+    def _connect(self) -> None:
+        self._retry = None
+        if not self._running:
+            return
+        d = maybeDeferred(self.driver.connect)
+        d.addCallbacks(self._connected, self._connect_failed)
+        d.addErrback(self._bug)
+
+    def _connected(self, _: object) -> None:
+        if not self._running:
+            self._safe_disconnect()
+            return
+        self._linked = True
+        self._failures = 0
+        self._backoff = self.min_backoff
+        self.state.update(driver_variables(self.section, self.driver), self.clock.seconds())
+        self.state.set_connected(True, self.clock.seconds())
+        for tier, period in self.driver.tiers().items():
+            loop = LoopingCall(self._tick, tier)
+            loop.clock = self.clock
+            self._loops.append(loop)
+            loop.start(period, now=True)
+
+    def _connect_failed(self, failure: Failure) -> None:
+        self._report(f"cannot connect: {self._describe(failure)}")
+        self._schedule_reconnect()
+
+    def _schedule_reconnect(self) -> None:
+        if not self._running or self._retry is not None:
+            return
+        delay = self._backoff
+        self._backoff = min(self._backoff * 2, self.max_backoff)
+        self._retry = self.clock.callLater(delay, self._connect)
+
+    def _drop(self) -> None:
+        for loop in self._loops:
+            if loop.running:
+                loop.stop()
+        self._loops = []
+        if self._linked:
+            self._linked = False
+            self._safe_disconnect()
+
+    def _safe_disconnect(self) -> None:
+        try:
+            self.driver.disconnect()
+        except Exception:
+            log.exception("[%s] driver failed to disconnect", self.state.name)
+
+    # -- polling -----------------------------------------------------------
+
+    def _tick(self, tier: str) -> None:
+        # Never raises: a LoopingCall whose function raises stops for good.
+        if self._busy:
+            return
+        self._busy = True
+        d = maybeDeferred(self.driver.poll, tier)
+        d.addCallbacks(self._good, self._bad)
+        d.addErrback(self._bug)
+        d.addBoth(self._idle)
+
+    def _idle(self, _: object) -> None:
+        self._busy = False
+
+    def _good(self, update: Update) -> None:
+        values = dict(update.values)
+        if update.replace_all:
+            values.update(driver_variables(self.section, self.driver))
+        self.state.update(values, self.clock.seconds(), update.specs, update.commands,
+                          update.replace_all)
+        self._failures = 0
+        if self._failing is not None:
+            log.info("[%s] communication restored (was: %s)", self.state.name, self._failing)
+            self._failing = None
+
+    def _bad(self, failure: Failure) -> None:
+        self._failures += 1
+        self._report(f"poll failed: {self._describe(failure)}")
+        if self._failures >= self.max_failures and self._linked:
+            self._drop()
+            self._schedule_reconnect()
+
+    def _report(self, problem: str) -> None:
+        # Log each kind of problem once, not on every tick.
+        if problem != self._failing:
+            log.warning("[%s] %s", self.state.name, problem)
+            self._failing = problem
+
+    @staticmethod
+    def _describe(failure: Failure) -> str:
+        exc = failure.value
+        if isinstance(exc, (DeviceError, OSError)):
+            return str(exc) or type(exc).__name__
+        return f"{type(exc).__name__}: {exc}"
+
+    def _bug(self, failure: Failure) -> None:
+        log.error("[%s] internal error in poller: %s", self.state.name,
+                  failure.getTraceback())
+
+    # -- requests from clients (the UpsState controller) -------------------
+
+    def set_var(self, name: str, value: str) -> Deferred[None]:
+        """Forward SET VAR to the driver; the result fires when it is done."""
+        if not self._linked:
+            return _failed(DeviceError("device not connected"))
+        d = maybeDeferred(self.driver.set_var, name, value)
+        d.addCallback(lambda _: self._poll_soon())
+        return d
+
+    def instcmd(self, name: str, param: str | None) -> Deferred[None]:
+        """Forward INSTCMD to the driver; the result fires when it is done."""
+        if not self._linked:
+            return _failed(DeviceError("device not connected"))
+        d = maybeDeferred(self.driver.instcmd, name, param)
+        d.addCallback(lambda _: self._poll_soon())
+        return d
+
+    def _poll_soon(self) -> None:
+        # Show the effect of a write at once rather than at the next period.
+        tiers = list(self.driver.tiers())
+        if tiers and self._linked:
+            self.clock.callLater(0, self._tick, tiers[0])
+
+
+def _failed(exc: Exception) -> Deferred[None]:
+    d: Deferred[None] = Deferred()
+    d.errback(Failure(exc))
+    return d
+
+
+def poll_once(driver: Driver) -> Deferred[dict[str, str]]:
+    """Connect, run every tier once, disconnect; fire with all values.
+
+    For one-shot commands (``pynutd read``) and tests.
+    """
+    values: dict[str, str] = {}
+
+    def run_tiers(_: object) -> Deferred[None]:
+        d: Deferred[None] = succeed(None)
+        for tier in driver.tiers():
+            d.addCallback(lambda _, t=tier: maybeDeferred(driver.poll, t))
+            d.addCallback(lambda upd: values.update(upd.values))
+        return d
+
+    d = maybeDeferred(driver.connect)
+    d.addCallback(run_tiers)
+
+    def done(result: object) -> object:
+        try:
+            driver.disconnect()
+        except Exception:
+            log.exception("driver failed to disconnect")
+        return result
+
+    d.addBoth(done)
+    d.addCallback(lambda _: values)
+    return d
