@@ -341,3 +341,37 @@ class UpsRegistry:
     def snapshots(self) -> list[Snapshot]:
         """Return a snapshot of every UPS in listing order."""
         return [s.snapshot() for s in self._states.values()]
+
+
+def check_value(spec: VarSpec, value: str) -> str | None:
+    """Return why ``value`` may not be set on a variable of type ``spec``.
+
+    Returns None when it may, else the NUT error code upsd's ``set_var``
+    gives, checked in upsd's order: ``READONLY``, ``TOO-LONG``,
+    ``INVALID-VALUE`` (not one of the enums,
+    or ``atoi(value)`` outside every range).
+    """
+    if not spec.rw:
+        return "READONLY"
+    if spec.string_len and len(value) > spec.string_len:
+        return "TOO-LONG"
+    if spec.enums and value not in spec.enums:
+        return "INVALID-VALUE"
+    if spec.ranges:
+        number = _atoi(value)
+        if not any(lo <= number <= hi for lo, hi in spec.ranges):
+            return "INVALID-VALUE"
+    return None
+
+
+def _atoi(text: str) -> int:
+    """C's atoi: leading space, optional sign, digits; 0 when none."""
+    text = text.lstrip(" \t\n\v\f\r")
+    sign, i = 1, 0
+    if text[:1] in ("+", "-"):
+        sign = -1 if text[0] == "-" else 1
+        i = 1
+    j = i
+    while j < len(text) and text[j].isdigit():
+        j += 1
+    return sign * int(text[i:j]) if j > i else 0
