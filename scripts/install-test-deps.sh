@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install everything pynutd's tests need on a fresh Debian/Ubuntu machine:
+# NUT's real clients and server (the judges), the browser for the dashboard
+# test, and the Python packages.  Idempotent; run as root or with sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+APT_PACKAGES=(nut-server nut-client python3-venv util-linux)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# NUT's packages start their services; pynutd's tests run their own upsd and
+# upsmon on private ports, so keep the system ones out of the way.
+for svc in nut-server nut-monitor nut-driver-enumerator nut-driver.target; do
+    $SUDO systemctl stop "$svc" >/dev/null 2>&1 || true
+done
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
