@@ -30,3 +30,17 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
+
+# The dashboard's browser test (tests/integration/test_dashboard_browser.py)
+# drives Debian's own Chromium through its chromedriver with Selenium; no
+# browser or driver is ever downloaded.
+BROWSER_PACKAGES=(chromium chromium-driver)
+missing=()
+for pkg in "${BROWSER_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+.venv/bin/python -m pip install -q 'selenium>=4.20'
