@@ -34,6 +34,10 @@ class CommandRejected(Exception):
     """The device or driver refused a SET VAR or INSTCMD argument."""
 
 
+class CommandUnknown(Exception):
+    """The driver does not handle this command or variable (NUT's STAT_*_UNKNOWN)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Update:
     """One poll's result.

@@ -1,0 +1,1 @@
+"""The NUT network protocol (upsd's side): sans-IO session and Twisted adapter."""
