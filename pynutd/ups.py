@@ -192,7 +192,8 @@ class UpsState:
         if replace_all:
             keep = {n.lower() for n in values}
             for key in [k for k in self._vars if k not in keep]:
-                changed[self._vars[key].name] = self._vars.pop(key).value
+                gone = self._vars.pop(key)
+                changed[gone.name] = gone.value
         for name, value in values.items():
             key = name.lower()
             old = self._vars.get(key)

@@ -130,6 +130,9 @@ class Poller:
         self._retry: IDelayedCall | None = None
         self._running = False
         self._linked = False
+        self._core: dict[str, str] = {}
+        self._core_specs: dict[str, VarSpec] = {}
+        self._first_poll = True
         state.controller = self
 
     # -- life cycle --------------------------------------------------------
@@ -162,7 +165,10 @@ class Poller:
         self._linked = True
         self._failures = 0
         self._backoff = self.min_backoff
-        self.state.update(driver_variables(self.section, self.driver), self.clock.seconds())
+        self._core = driver_variables(self.section, self.driver)
+        self._core_specs: dict[str, VarSpec] = {}
+        self._first_poll = True
+        self.state.update(self._core, self.clock.seconds())
         self.state.set_connected(True, self.clock.seconds())
         for tier, period in self.driver.tiers().items():
             loop = LoopingCall(self._tick, tier)
@@ -212,15 +218,32 @@ class Poller:
         self._busy = False
 
     def _good(self, update: Update) -> None:
-        values = dict(update.values)
-        if update.replace_all:
-            values.update(driver_variables(self.section, self.driver))
-        self.state.update(values, self.clock.seconds(), update.specs, update.commands,
+        if self._first_poll:
+            self._first_poll = False
+            self._remap_device(update.values)
+        values = {**self._core, **update.values} if update.replace_all else dict(update.values)
+        specs = {**self._core_specs, **update.specs}
+        self.state.update(values, self.clock.seconds(), specs, update.commands,
                           update.replace_all)
         self._failures = 0
         if self._failing is not None:
             log.info("[%s] communication restored (was: %s)", self.state.name, self._failing)
             self._failing = None
+
+    def _remap_device(self, values: Mapping[str, str]) -> None:
+        """Publish device.* as NUT's driver core does after its first read.
+
+        ``device.type`` defaults to ``ups``; ``device.mfr``, ``.model`` and
+        ``.serial`` are copied once from their ``ups.*`` counterparts
+        (``drivers/main.c``, "remap the device.* info").  Values the driver
+        publishes itself take precedence over the defaults.
+        """
+        lowered = {k.lower(): v for k, v in values.items()}
+        self._core.setdefault("device.type", "ups")
+        for part in ("mfr", "model", "serial"):
+            if f"ups.{part}" in lowered:
+                self._core[f"device.{part}"] = lowered[f"ups.{part}"]
+                self._core_specs.pop(f"device.{part}", None)
 
     def _bad(self, failure: Failure) -> None:
         self._failures += 1
