@@ -1,0 +1,1 @@
+"""Device simulators: the same wire as the real hardware, for the demo and tests."""

@@ -1,0 +1,56 @@
+"""``pynutd simulate <device>``: run one device simulator on its own.
+
+:data:`SIMULATORS` maps a device name to ``module:main``; ``main(args)``
+receives the parsed options below and runs until killed.  Simulators are
+imported only when chosen, so adding one is adding a row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+SIMULATORS = {
+    "must-ep20": "pynutd.sim.must_ep20:main",
+}
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("a rate is between 0 and 1")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the simulator options to the ``simulate`` sub-command."""
+    parser.add_argument("device", choices=sorted(SIMULATORS), help="which device to simulate")
+    parser.add_argument("--scenario", default="online",
+                        help="what happens to the device over time (must-ep20: online, outage, "
+                             "brownout, highmains, overload, overheat, dropout)")
+    parser.add_argument("--speed", type=float, default=None,
+                        help="model seconds per real second (default: the scenario's)")
+    parser.add_argument("--fault-rate", type=_rate, default=0.0,
+                        help="share of requests left unanswered (the field sees about 0.2)")
+    parser.add_argument("--zero-rate", type=_rate, default=0.0,
+                        help="share of reads answered with all-zero registers")
+    parser.add_argument("--garbage-rate", type=_rate, default=0.0,
+                        help="share of replies with noise in front or a broken CRC")
+    parser.add_argument("--seed", type=int, default=None, help="random seed for the faults")
+    parser.add_argument("--link", default=None,
+                        help="also make this path a symbolic link to the pty")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="stop after this many seconds (default: run until killed)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the chosen simulator; it prints the path of its port first."""
+    module_name, func = SIMULATORS[args.device].split(":")
+    module = importlib.import_module(module_name)
+    scenarios = getattr(module, "SCENARIOS", None)
+    if scenarios is not None and args.scenario not in scenarios:
+        known = ", ".join(sorted(scenarios))
+        print(f"pynutd: unknown scenario {args.scenario!r} for {args.device} (known: {known})")
+        return 2
+    result: int = getattr(module, func)(args)
+    return result

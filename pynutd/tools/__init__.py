@@ -1,0 +1,1 @@
+"""The pynutd sub-commands that are not the server: scan, read, killpower."""
