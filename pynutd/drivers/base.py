@@ -168,7 +168,6 @@ class Poller:
         self._core = driver_variables(self.section, self.driver)
         self._core_specs: dict[str, VarSpec] = {}
         self._first_poll = True
-        self.state.update(self._core, self.clock.seconds())
         self.state.set_connected(True, self.clock.seconds())
         for tier, period in self.driver.tiers().items():
             loop = LoopingCall(self._tick, tier)
@@ -218,10 +217,11 @@ class Poller:
         self._busy = False
 
     def _good(self, update: Update) -> None:
+        merge_core = update.replace_all or self._first_poll
         if self._first_poll:
             self._first_poll = False
             self._remap_device(update.values)
-        values = {**self._core, **update.values} if update.replace_all else dict(update.values)
+        values = {**self._core, **update.values} if merge_core else dict(update.values)
         specs = {**self._core_specs, **update.specs}
         self.state.update(values, self.clock.seconds(), specs, update.commands,
                           update.replace_all)

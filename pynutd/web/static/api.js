@@ -9,10 +9,11 @@
   const AUTH_KEY = "pynutd.auth";
 
   class ApiError extends Error {
-    constructor(status, message, nutError) {
+    constructor(status, message, nutError, reason) {
       super(message);
       this.status = status;
       this.nutError = nutError || null;
+      this.reason = reason || null;
     }
   }
 
@@ -44,7 +45,7 @@
     }
     if (!response.ok) {
       const text = data && data.error ? data.error : response.status + " " + response.statusText;
-      throw new ApiError(response.status, text, data && data.nut_error);
+      throw new ApiError(response.status, text, data && data.nut_error, data && data.reason);
     }
     return data;
   }

@@ -21,7 +21,7 @@
     events: $("events").tBodies[0], eventsNone: $("events-none"), vars: $("vars").tBodies[0],
     who: $("who"), loginBtn: $("login-btn"), logoutBtn: $("logout-btn"),
     loginDialog: $("login-dialog"), loginForm: $("login-form"), loginError: $("login-error"),
-    confirmDialog: $("confirm-dialog"), toast: $("toast"),
+    confirmDialog: $("confirm-dialog"), toast: $("toast"), result: $("control-result"),
   };
 
   const state = {
@@ -122,8 +122,13 @@
       el("div", { className: "card-body" }, gauge.root, readings),
       el("ul", { className: "alarms", "aria-label": "Alarms" }),
       el("p", { className: "updated" }));
-    card.addEventListener("click", () => select(name));
-    card.addEventListener("keydown", (e) => { if (e.key === "Enter") select(name); });
+    const open = () => {
+      select(name);
+      // On a phone the detail is far below the cards: bring it into view.
+      if (ui.detail.getBoundingClientRect().top > window.innerHeight) ui.detail.scrollIntoView();
+    };
+    card.addEventListener("click", open);
+    card.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
     ui.overview.append(card);
     const parts = { card, badge, gauge, values, loadbar,
       model: card.querySelector(".model"), chips: card.querySelector(".chips"),
@@ -253,6 +258,7 @@
     state.controlsFor = name + "|" + Boolean(api.user());
     const loggedIn = Boolean(api.user());
     ui.controlHint.hidden = loggedIn;
+    ui.result.hidden = true;
     ui.commands.replaceChildren();
     ui.settings.replaceChildren();
     ui.settingsTitle.hidden = !loggedIn;
@@ -320,29 +326,36 @@
     ui.confirmDialog.showModal();
   }
 
+  /** Show the outcome of a write beside the controls, and as a toast. */
+  function report(text, kind) {
+    ui.result.textContent = text;
+    ui.result.dataset.kind = kind;
+    ui.result.hidden = false;
+    toast(text, kind);
+  }
+
   async function runCommand(name, cmd) {
+    report("Running " + cmd + " on " + name + "…", "info");
     try {
-      await api.runCommand(name, cmd);
-      toast(cmd + " sent to " + name, "ok");
-      loadEvents(name);
+      report(await api.runCommand(name, cmd), "ok");
     } catch (err) {
       failed(err, cmd + " failed");
     }
+    loadEvents(name);
   }
 
   async function setVar(name, variable, input, button) {
     const value = input.value;
     button.disabled = true;
     try {
-      await api.setVar(name, variable, value);
+      report(await api.setVar(name, variable, value), "ok");
       delete input.dataset.dirty;
-      toast(variable + " set to " + value + " on " + name, "ok");
-      loadEvents(name);
     } catch (err) {
       failed(err, "Setting " + variable + " failed");
     } finally {
       button.disabled = false;
     }
+    loadEvents(name);
   }
 
   function failed(err, what) {
@@ -352,7 +365,8 @@
       ui.loginError.textContent = "Log in again: the server refused these credentials.";
       loginChanged();
     }
-    toast(what + ": " + err.message, "error");
+    const reason = err.reason ? " (" + err.reason + ")" : "";
+    report(what + ": " + err.message + reason, "error");
   }
 
   // -- login -------------------------------------------------------------------

@@ -1,0 +1,316 @@
+"""HID report descriptors: parse them into fields, decode and encode reports.
+
+Pure code, no I/O: bytes in, values out.  The rules follow the HID 1.11
+specification as NUT's usbhid-ups applies them (``drivers/hidparser.c``,
+``drivers/libhid.c``), because pynutd must print the same numbers NUT prints
+for the same device:
+
+* every main item element that has a usage becomes one :class:`HidField`
+  with the *path* of enclosing collection usages plus its own usage
+  (``UPS.PowerSummary.RemainingCapacity``); a vendor collection type
+  (>= 0x80) adds an index node ``0x00ff0000 | (type & 0x7f)`` (NUT's ``[1]``);
+* usages are consumed one per element and the last one repeats; elements
+  with no usage at all (padding) give no field but still take bits;
+* bit offsets count per (report ID, report kind), after the ID byte;
+* Logical Maximum below Logical Minimum is re-read as unsigned (NUT's
+  "assumed LogMax" hack for APC firmware);
+* decoding masks, sign-extends (only when LogMin < 0) and clamps;
+* physical = linear map when both Physical extents are declared and not
+  both 0, then times ``10 ** (UnitExp - E(unit))`` (E = 7 for volt, VA, W).
+
+test-case-name: tests.test_hid_descriptor
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+INPUT, OUTPUT, FEATURE = "input", "output", "feature"
+_MAIN_KINDS = {0x8: INPUT, 0x9: OUTPUT, 0xB: FEATURE}
+
+# PDC 3.2.3 / libhid.c HIDUnits: the exponent a unit implies by itself.
+UNIT_EXPONENT = {0x00F0D121: 7, 0x0000D121: 7}
+
+INDEX_NODE = 0x00FF0000   # path node for a vendor collection type ("[n]")
+
+
+class DescriptorError(ValueError):
+    """The report descriptor is truncated or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class HidField:
+    """One data element of a report, as NUT's HIDData_t describes it."""
+
+    path: tuple[int, ...]
+    report_id: int
+    kind: str
+    offset: int          # bits after the report ID byte
+    size: int            # bits
+    attribute: int       # the main item's data byte (bit 0 = Constant)
+    log_min: int
+    log_max: int
+    phy_min: int | None  # None when not declared
+    phy_max: int | None
+    unit: int
+    unit_exp: int
+
+    @property
+    def usage(self) -> int:
+        """The field's own usage (page << 16 | id)."""
+        return self.path[-1]
+
+    def decode(self, report: bytes) -> int:
+        """Return the logical value of this field in ``report`` (ID first).
+
+        Bytes missing from a short report read as zero.
+        """
+        raw = 0
+        for i in range(self.size):
+            bit = self.offset + 8 + i
+            byte = bit >> 3
+            if byte < len(report) and report[byte] >> (bit & 7) & 1:
+                raw |= 1 << i
+        return self._normalise(raw)
+
+    def _normalise(self, raw: int) -> int:
+        # hidparser.c GetValue: keep only the bits the logical range needs,
+        # sign-extend when negative values are possible, then clamp.
+        mag_max = self.log_max if self.log_max >= 0 else -(self.log_max + 1)
+        mag_min = self.log_min if self.log_min >= 0 else -(self.log_min + 1)
+        signbit = 1 << max(mag_max, mag_min).bit_length()
+        mask = (signbit - 1) | (signbit if self.log_min < 0 else 0)
+        value = raw & mask
+        if self.log_min < 0 and value & signbit:
+            value -= signbit << 1
+        return min(max(value, self.log_min), self.log_max)
+
+    def encode(self, report: bytearray, value: int) -> None:
+        """Write logical ``value`` into ``report`` (two's complement, LSB first)."""
+        need = (self.offset + self.size + 7) // 8 + 1
+        if len(report) < need:
+            report.extend(bytes(need - len(report)))
+        for i in range(self.size):
+            bit = self.offset + 8 + i
+            if value >> i & 1:
+                report[bit >> 3] |= 1 << (bit & 7)
+            else:
+                report[bit >> 3] &= ~(1 << (bit & 7)) & 0xFF
+
+    @property
+    def _scaled(self) -> bool:
+        return (self.phy_min is not None and self.phy_max is not None
+                and not (self.phy_min == 0 and self.phy_max == 0)
+                and self.phy_max > self.phy_min and self.log_max > self.log_min)
+
+    @property
+    def exponent(self) -> int:
+        """The power of ten a physical value is multiplied by (NUT's rule)."""
+        return self.unit_exp - UNIT_EXPONENT.get(self.unit, 0)
+
+    def to_physical(self, logical: int) -> float:
+        """Return the value in the units NUT reports (libhid.c)."""
+        value = float(logical)
+        if self._scaled:
+            assert self.phy_min is not None and self.phy_max is not None
+            factor = (self.phy_max - self.phy_min) / (self.log_max - self.log_min)
+            value = (logical - self.log_min) * factor + self.phy_min
+            value = min(max(value, self.phy_min), self.phy_max)
+        return value * 10.0 ** self.exponent
+
+    def from_physical(self, value: float) -> int:
+        """Return the logical value to write for physical ``value``."""
+        value = value / 10.0 ** self.exponent
+        if self._scaled:
+            assert self.phy_min is not None and self.phy_max is not None
+            factor = (self.log_max - self.log_min) / (self.phy_max - self.phy_min)
+            value = (value - self.phy_min) * factor + self.log_min
+        logical = int(round(value))
+        return min(max(logical, self.log_min), self.log_max)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDescriptor:
+    """A parsed descriptor: its fields in descriptor order and report sizes."""
+
+    fields: tuple[HidField, ...]
+    bits: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def report_length(self, report_id: int, kind: str = FEATURE) -> int:
+        """Return the declared length in bytes of a report, ID byte included."""
+        return (self.bits.get((report_id, kind), 0) + 7) // 8 + 1
+
+    def report_ids(self, kind: str = FEATURE) -> list[int]:
+        """Return the report IDs of ``kind``, sorted."""
+        return sorted(rid for rid, k in self.bits if k == kind)
+
+    def find(self, path: Iterable[int], kind: str = FEATURE) -> HidField | None:
+        """Return the first field of ``kind`` whose path starts with ``path``.
+
+        NUT's FindObject_with_Path compares only the nodes given, so a
+        collection path matches its first element.
+        """
+        nodes = tuple(path)
+        for f in self.fields:
+            if f.kind == kind and f.path[:len(nodes)] == nodes:
+                return f
+        return None
+
+    def in_report(self, report_id: int, kind: str = INPUT) -> list[HidField]:
+        """Return the fields carried by one report."""
+        return [f for f in self.fields if f.report_id == report_id and f.kind == kind]
+
+
+def _signed(value: int, nbytes: int) -> int:
+    bits = 8 * nbytes
+    if nbytes and value >> (bits - 1):
+        return value - (1 << bits)
+    return value
+
+
+@dataclass(slots=True)
+class _Globals:
+    page: int = 0
+    log_min: int = 0
+    log_max: int = 0
+    phy_min: int | None = None
+    phy_max: int | None = None
+    unit: int = 0
+    unit_exp: int = 0
+    size: int = 0
+    report_id: int = 0
+    count: int = 0
+
+    def copy(self) -> _Globals:
+        return _Globals(self.page, self.log_min, self.log_max, self.phy_min, self.phy_max,
+                        self.unit, self.unit_exp, self.size, self.report_id, self.count)
+
+
+def _items(data: bytes) -> Iterable[tuple[int, int, int, int]]:
+    """Yield (type, tag, value, size in bytes) for every short item."""
+    pos = 0
+    while pos < len(data):
+        prefix = data[pos]
+        if prefix == 0xFE:   # long item: skip it, nothing in HID PDC uses them
+            if pos + 2 >= len(data):
+                raise DescriptorError(f"truncated long item at byte {pos}")
+            pos += 3 + data[pos + 1]
+            continue
+        nbytes = (0, 1, 2, 4)[prefix & 3]
+        if pos + 1 + nbytes > len(data):
+            raise DescriptorError(f"truncated item at byte {pos}")
+        value = int.from_bytes(data[pos + 1:pos + 1 + nbytes], "little")
+        yield (prefix >> 2) & 3, prefix >> 4, value, nbytes
+        pos += 1 + nbytes
+
+
+def parse(data: bytes) -> ReportDescriptor:
+    """Parse a report descriptor into a :class:`ReportDescriptor`."""
+    g = _Globals()
+    stack: list[_Globals] = []
+    usages: list[int] = []
+    path: list[int] = []
+    depth: list[int] = []     # nodes each open collection added
+    offsets: dict[tuple[int, str], int] = {}
+    fields: list[HidField] = []
+    for kind, tag, value, nbytes in _items(data):
+        if kind == 0:
+            if tag in _MAIN_KINDS:
+                _main_item(g, value, _MAIN_KINDS[tag], usages, path, offsets, fields)
+            elif tag == 0xA:                     # Collection
+                node = usages[0] if usages else 0
+                path.append(node)
+                added = 1
+                if value >= 0x80:
+                    path.append(INDEX_NODE | (value & 0x7F))
+                    added = 2
+                depth.append(added)
+            elif tag == 0xC:                     # End Collection
+                if not depth:
+                    raise DescriptorError("End Collection without Collection")
+                del path[len(path) - depth.pop():]
+            usages = []
+        elif kind == 1:
+            _global_item(g, tag, value, nbytes, stack)
+            if tag == 11 and stack:
+                g = stack.pop()
+            elif tag == 10:
+                stack.append(g.copy())
+        elif kind == 2 and tag == 0:             # Usage
+            usages.append(value if nbytes > 2 else (g.page << 16) | (value & 0xFFFF))
+    if depth:
+        raise DescriptorError("unbalanced collections")
+    return ReportDescriptor(tuple(fields), offsets)
+
+
+def _global_item(g: _Globals, tag: int, value: int, nbytes: int,
+                 stack: list[_Globals]) -> None:
+    if tag == 0:
+        g.page = value
+    elif tag == 1:
+        g.log_min = _signed(value, nbytes)
+    elif tag == 2:
+        g.log_max = _signed(value, nbytes)
+        if g.log_max < g.log_min:
+            # hidparser.c: firmware that overflowed into the sign bit
+            g.log_max = value
+    elif tag == 3:
+        g.phy_min = _signed(value, nbytes)
+    elif tag == 4:
+        g.phy_max = _signed(value, nbytes)
+    elif tag == 5:
+        g.unit_exp = (value & 0xF) - 16 if value & 0xF > 7 else value & 0xF
+    elif tag == 6:
+        g.unit = value
+    elif tag == 7:
+        g.size = value
+    elif tag == 8:
+        g.report_id = value
+    elif tag == 9:
+        g.count = value
+
+
+def _main_item(g: _Globals, attribute: int, kind: str, usages: list[int],
+               path: list[int], offsets: dict[tuple[int, str], int],
+               fields: list[HidField]) -> None:
+    key = (g.report_id, kind)
+    offset = offsets.get(key, 0)
+    for i in range(g.count):
+        usage = usages[min(i, len(usages) - 1)] if usages else 0
+        if usage:
+            fields.append(HidField(
+                tuple(path) + (usage,), g.report_id, kind, offset, g.size,
+                attribute & 0xFF, g.log_min, g.log_max, g.phy_min, g.phy_max,
+                g.unit, g.unit_exp))
+        offset += g.size
+    offsets[key] = offset
+
+
+def from_hex(text: str) -> bytes:
+    """Return the bytes of a ``.hex`` file (whitespace-separated hex, # comments)."""
+    words = []
+    for line in text.splitlines():
+        words.extend(line.split("#", 1)[0].split())
+    return bytes(int(w, 16) for w in words)
+
+
+def parse_reports(text: str) -> dict[int, bytes]:
+    """Return report ID -> bytes from a ``.reports.txt`` (``RID: bytes`` lines).
+
+    The bytes start with the report ID, as GET_REPORT returns them; ``#``
+    starts a comment.  A short line (fewer bytes than the descriptor
+    declares) is kept short: that is how some devices answer.
+    """
+    reports: dict[int, bytes] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        rid_text, _, data = line.partition(":")
+        data_bytes = bytes(int(w, 16) for w in data.split())
+        rid = int(rid_text, 16)
+        if not data_bytes or data_bytes[0] != rid:
+            raise ValueError(f"report {rid_text}: bytes must start with the report ID")
+        reports[rid] = data_bytes
+    return reports

@@ -1,0 +1,336 @@
+"""The ``usbhid-ups`` driver: any USB HID Power Device, as NUT's usbhid-ups.
+
+Glue only: the device is a :class:`~pynutd.drivers.hid.HidBackend` (hidapi,
+or the virtual UPS for ``port = virtual:FILE.hex``) whose blocking calls run
+on one thread per device; the descriptor is parsed by
+:mod:`~pynutd.drivers.hid_descriptor`, rows come from the vendor table
+:func:`~pynutd.drivers.hid_tables.subdriver_for` picks, and
+:mod:`~pynutd.drivers.hid_map` turns reports into NUT variables.
+
+Tiers: ``quick`` every ``pollinterval`` (2 s) reads status and timers,
+``full`` every ``pollfreq`` (30 s) reads everything but static rows;
+semi-static rows (RW settings) are re-read after a write.  Every failure is
+a :class:`~pynutd.drivers.base.DeviceError`; the poller reconnects, and
+reconnecting enumerates again, so a re-plugged UPS is found by identity.
+
+test-case-name: tests.test_hid_driver
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.internet.task import deferLater
+
+from pynutd.config import UpsSection
+from pynutd.drivers import tripplite_2012 as tl2012
+from pynutd.drivers.base import CommandRejected, DeviceError, Update
+from pynutd.drivers.hid import (
+    BACKEND_MODULES, DeviceRunner, Executor, HidapiBackend, HidBackend, enumerate_devices,
+)
+from pynutd.drivers.hid_descriptor import DescriptorError, HidField, parse
+from pynutd.drivers.hid_map import (
+    DeviceMap, apply_fixes, bind, encode_write, parse_setting, status_text,
+)
+from pynutd.drivers.hid_tables import (
+    FULL, QUICK, SEMI, STATIC, Context, string_index, subdriver_for,
+)
+from pynutd.drivers.hid_tripplite import chemistry
+from pynutd.drivers.usbhid_match import Matcher, choose, scan_devices
+
+log = logging.getLogger(__name__)
+
+Opener = Callable[[], HidBackend]
+COMMAND_GAP = 0.125   # s between the two writes of shutdown.return (AVR750U drops fast ones)
+
+
+class UsbHidDriver:
+    """One HID UPS; see the module docstring."""
+
+    name = "usbhid-ups"
+    version = "0.47"
+
+    def __init__(self, section: UpsSection, reactor: Any, opener: Opener,
+                 executor: Executor | None = None) -> None:
+        self.section = section
+        self.reactor = reactor
+        self.opener = opener
+        self.runner = DeviceRunner(reactor, section.name, executor)
+        self.pollinterval = section.get_float("pollinterval", 2.0, minimum=0.1)
+        self.pollfreq_option = section.get_float("pollfreq", 0, minimum=0)
+        self.forced = section.get("productid") is not None
+        self.backend: HidBackend | None = None
+        self.map: DeviceMap | None = None
+        self.reports: dict[int, bytes] = {}
+        self.strings: dict[int, str | None] = {}
+        self.values: dict[str, str] = {}
+        self.flags: dict[str, bool] = {}
+        self.missing_2012: set[str] = set()
+        self.dirty = True
+
+    # -- Driver interface ------------------------------------------------------
+
+    def tiers(self) -> Mapping[str, float]:
+        """Quick poll every pollinterval, full poll every pollfreq."""
+        return {"quick": self.pollinterval, "full": self.pollfreq}
+
+    @property
+    def pollfreq(self) -> float:
+        """Seconds between full polls (ups.conf, else the subdriver's default)."""
+        if self.pollfreq_option:
+            return self.pollfreq_option
+        return float(self.map.sub.pollfreq) if self.map else 30.0
+
+    def parameters(self) -> Mapping[str, str]:
+        """driver.parameter.* values usbhid-ups always publishes."""
+        return {"pollfreq": f"{self.pollfreq:g}"}
+
+    @inlineCallbacks
+    def connect(self) -> Any:
+        """Open the device, parse its descriptor, read everything once."""
+        self.disconnect()
+        try:
+            backend, raw = yield self.runner.run(self._open)
+        except (OSError, ValueError) as exc:
+            raise DeviceError(f"cannot open HID device: {exc}") from None
+        self.backend = backend
+        try:
+            desc = parse(raw)
+        except DescriptorError as exc:
+            raise DeviceError(f"bad report descriptor: {exc}") from None
+        sub = subdriver_for(backend.vendor_id, backend.product_id, self.forced)
+        self.map = bind(sub, apply_fixes(desc, sub, backend.product_id))
+        if backend.vendor_id == 0x09AE and backend.product_id == tl2012.PRODUCT_ID:
+            bound = {row.var for row, _ in self.map.variables}
+            self.missing_2012 = {r.var for r in tl2012.FALLBACK if r.var} - bound
+        self.values = self._identity(backend, sub.name)
+        for row in self.map.absent:
+            key = {"ups.delay.start": "ondelay", "ups.delay.shutdown": "offdelay"}.get(row.var)
+            self.values[row.var] = _strtol(self.section.get(key or "", row.default) or "0")
+        self.dirty = True
+        yield self._poll([STATIC, SEMI, FULL, QUICK], quick_only=False)
+        log.info("[%s] %s %04x:%04x, %s, %d variables", self.section.name,
+                 backend.product or "HID UPS", backend.vendor_id, backend.product_id,
+                 sub.name, len(self.values))
+
+    def disconnect(self) -> None:
+        """Close the device (its thread stays for the next connect)."""
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            self.runner.run(backend.close)
+
+    def poll(self, tier: str) -> Deferred[Update]:
+        """Read one tier; fire with every current value (replace_all)."""
+        if tier == "quick":
+            return self._poll([QUICK], quick_only=True)
+        tiers = [FULL, QUICK] + ([SEMI] if self.dirty else [])
+        return self._poll(tiers, quick_only=False)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _open(self) -> tuple[HidBackend, bytes]:
+        backend = self.opener()
+        backend.open()
+        try:
+            return backend, backend.get_report_descriptor()
+        except Exception:
+            backend.close()
+            raise
+
+    @staticmethod
+    def _identity(backend: HidBackend, data_version: str) -> dict[str, str]:
+        # device.* are copied from these by the poller, as NUT's driver core does.
+        values = {"driver.version.data": data_version,
+                  "ups.vendorid": f"{backend.vendor_id:04x}",
+                  "ups.productid": f"{backend.product_id:04x}"}
+        for key, text in (("mfr", backend.manufacturer), ("model", backend.product),
+                          ("serial", backend.serial)):
+            if text:
+                values[f"ups.{key}"] = text.strip()
+        return values
+
+    @inlineCallbacks
+    def _poll(self, tiers: list[str], quick_only: bool) -> Any:
+        dmap, backend = self.map, self.backend
+        if dmap is None or backend is None:
+            raise DeviceError("device not connected")
+        wanted = {rid: dmap.desc.report_length(rid)
+                  for rid in dmap.report_ids(tiers, quick_only)}
+        if self.missing_2012:
+            wanted.update(tl2012.report_lengths())
+        replies = yield self.runner.run(_fetch, backend, wanted)
+        for rid, data in replies.items():
+            self.reports[rid] = _merge(data, self.reports.get(rid), wanted[rid])
+        if self.missing_2012:
+            self.values.update(tl2012.fallback_values(replies, self.missing_2012))
+            if not dmap.status:
+                self.flags.update(tl2012.fallback_flags(replies))
+        rows = dmap.rows(tiers)
+        yield self._load_strings(backend, rows)
+        ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), self.values)
+        self.values.update(dmap.read(rows, self.reports, ctx))
+        dmap.read_flags(dmap.status_rows(quick_only), self.reports, self.flags)
+        self._set_status()
+        if SEMI in tiers:
+            self.dirty = False
+        return Update(dict(self.values), dmap.specs(), dmap.command_names(), replace_all=True)
+
+    def _set_status(self) -> None:
+        status, alarm, reason = status_text(self.flags)
+        self.values["ups.status"] = status
+        for var, value in (("ups.alarm", alarm), ("input.transfer.reason", reason)):
+            if value is None:
+                self.values.pop(var, None)
+            else:
+                self.values[var] = value
+
+    def _load_strings(self, backend: HidBackend, rows: list[Any]) -> Deferred[None]:
+        wanted = set()
+        for row, f in rows:
+            if row.convert in (string_index, chemistry) and f.report_id in self.reports:
+                index = f.decode(self.reports[f.report_id])
+                if index not in self.strings:
+                    wanted.add(index)
+        d: Deferred[None] = self.runner.run(_strings, backend, sorted(wanted))
+        d.addCallback(self.strings.update)
+        return d
+
+    # -- writing ---------------------------------------------------------------------
+
+    @inlineCallbacks
+    def _write(self, f: HidField, physical: float) -> Any:
+        if self.backend is None or self.map is None:
+            raise DeviceError("device not connected")
+        if f.attribute == 0x01:   # Constant: NUT's HIDSetDataValue refuses it
+            raise CommandRejected("field is read-only on this device")
+        length = self.map.desc.report_length(f.report_id)
+        data = encode_write(f, physical, self.reports.get(f.report_id), length)
+        try:
+            yield self.runner.run(self.backend.send_feature_report, data)
+        except OSError as exc:
+            raise DeviceError(f"SET_REPORT failed: {exc}") from None
+        self.reports.pop(f.report_id, None)
+        self.dirty = True
+
+    def set_var(self, name: str, value: str) -> Deferred[None] | None:
+        """Write an RW variable (upsrw); driver-side delays just change."""
+        if self.map is None:
+            raise DeviceError("device not connected")
+        if any(row.var == name for row in self.map.absent):
+            self.values[name] = _strtol(value)
+            return None
+        found = self.map.writable(name)
+        if found is None:
+            raise CommandRejected(f"{name} is not writable")
+        row, f = found
+        try:
+            physical = parse_setting(row, value)
+        except ValueError as exc:
+            raise CommandRejected(str(exc)) from None
+        return self._write(f, physical)
+
+    def instcmd(self, name: str, param: str | None) -> Deferred[None]:
+        """Run an instant command, composite ones as usbhid-ups.c builds them."""
+        if self.map is None:
+            raise DeviceError("device not connected")
+        name = {"beeper.on": "beeper.enable", "beeper.off": "beeper.disable"}.get(name, name)
+        found = self.map.commands.get(name)
+        if found is not None:
+            cmd, f = found
+            return self._write(f, float(_strtol(param if param else cmd.value)))
+        if name in ("load.off", "load.on"):
+            return self.instcmd(f"{name}.delay", "0")
+        if name in ("shutdown.return", "shutdown.stayoff"):
+            return self._shutdown(name == "shutdown.return")
+        raise CommandRejected(f"{name} is not supported by this UPS")
+
+    @inlineCallbacks
+    def _shutdown(self, restart: bool) -> Any:
+        on_delay = self.values.get("ups.delay.start", "30") if restart else "-1"
+        yield self.instcmd("load.on.delay", on_delay)
+        yield deferLater(self.reactor, COMMAND_GAP, lambda: None)
+        yield self.instcmd("load.off.delay", self.values.get("ups.delay.shutdown", "20"))
+
+
+# -- blocking helpers (run on the device thread) -------------------------------------
+
+def _fetch(backend: HidBackend, wanted: Mapping[int, int]) -> dict[int, bytes]:
+    """GET_REPORT every wanted report; raise DeviceError only if all fail."""
+    replies: dict[int, bytes] = {}
+    errors = []
+    for rid, length in wanted.items():
+        try:
+            data = backend.get_feature_report(rid, length)
+        except OSError as exc:
+            errors.append(f"0x{rid:02x}: {exc}")
+            continue
+        if data and data[0] == rid:
+            replies[rid] = data
+    if wanted and not replies:
+        raise DeviceError("no report could be read (" + "; ".join(errors[:3]) + ")")
+    return replies
+
+
+def _strings(backend: HidBackend, indexes: list[int]) -> dict[int, str | None]:
+    return {i: backend.get_string(i) for i in indexes}
+
+
+def _merge(data: bytes, old: bytes | None, length: int) -> bytes:
+    # A short reply keeps the rest of the previous buffer (zeros at first),
+    # as libhid.c's refresh_report_buffer does.
+    base = bytearray(old or b"")[:length]
+    base.extend(bytes(length - len(base)))
+    base[:len(data[:length])] = data[:length]
+    return bytes(base)
+
+
+def _strtol(text: str) -> str:
+    """C's strtol(text, NULL, 10) printed with %ld, as usbhid-ups stores delays."""
+    text = text.strip()
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    n = 0
+    for ch in digits:
+        if not ch.isdigit():
+            break
+        n = n * 10 + int(ch)
+    return str(sign * n)
+
+
+# -- construction ------------------------------------------------------------------
+
+def _real_opener(section: UpsSection, matcher: Matcher, backend: str) -> Opener:
+    def opener() -> HidBackend:
+        info = choose(enumerate_devices(backend), matcher)
+        if info is None:
+            raise OSError("no matching HID UPS found (is it plugged in? see 'pynutd scan')")
+        return HidapiBackend(info, backend)
+    return opener
+
+
+def create(section: UpsSection, reactor: Any) -> UsbHidDriver:
+    """Build the driver for a ups.conf section (``driver = usbhid-ups``)."""
+    matcher = Matcher.from_section(section)
+    port = section.port or "auto"
+    if port.startswith("virtual:"):
+        from pynutd.sim.hid_virtual import virtual_opener
+        opener = virtual_opener(section, reactor, port[len("virtual:"):])
+    else:
+        backend = section.get("hidapi", "hidraw") or "hidraw"
+        if backend not in BACKEND_MODULES:
+            raise section.error("hidapi", f"hidapi must be one of {', '.join(BACKEND_MODULES)}")
+        opener = _real_opener(section, matcher, backend)
+    return UsbHidDriver(section, reactor, opener)
+
+
+def scan() -> list[tuple[str, str]]:
+    """Return (description, ups.conf section) for every HID UPS plugged in."""
+    try:
+        devices = enumerate_devices()
+    except (OSError, ImportError) as exc:
+        log.warning("cannot enumerate HID devices: %s", exc)
+        return []
+    return scan_devices(devices)

@@ -1,0 +1,370 @@
+"""History: every UPS's key variables at every poll, and its event log.
+
+:class:`HistoryService` observes the state store on the reactor thread.  It
+samples each UPS every ``interval`` seconds when a new poll arrived,
+turns state changes into :class:`~pynutd.historydb.LogEntry` events
+(status OL/OB/LB/FSD..., communication lost and restored, device alarms,
+pynutd alerts, SET VAR / INSTCMD with the user), queues both, and hands
+the queue to :class:`~pynutd.historydb.HistoryDB` once a second on a
+single background thread.  A slow disk makes the queue longer; it never
+stalls the NUT port.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
+
+from pynutd.config import Config
+from pynutd.historydb import HistoryDB, LogEntry, Sample
+from pynutd.ups import Availability, Event, UpsRegistry
+
+log = logging.getLogger(__name__)
+
+DEFAULT_VARIABLES = (
+    "battery.charge", "battery.runtime", "battery.voltage", "input.voltage",
+    "input.frequency", "output.voltage", "output.frequency", "ups.load",
+    "ups.realpower", "ups.power", "ups.temperature", "battery.temperature",
+)
+NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]*)?$")
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_QUEUE = 200_000          # samples kept while the disk lags; the oldest go first
+
+# ups.status tokens worth a sentence when they appear / disappear.
+STATUS_PHRASES: dict[str, tuple[str | None, str | None]] = {
+    "OL": ("on line power", None),
+    "OB": ("on battery", None),
+    "LB": ("low battery", "battery no longer low"),
+    "FSD": ("forced shutdown", None),
+    "RB": ("replace battery", "battery replacement cleared"),
+    "OVER": ("overloaded", "no longer overloaded"),
+    "BYPASS": ("on bypass", "off bypass"),
+    "OFF": ("output off", "output on"),
+    "CAL": ("calibrating", "calibration ended"),
+}
+
+
+def parse_duration(text: str) -> float:
+    """Return seconds for ``30d``, ``48h``, ``15m``, ``90s`` or ``90``; ValueError if bad."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([smhdw]?)\s*", text.lower())
+    if not match:
+        raise ValueError(text)
+    return float(match.group(1)) * UNITS.get(match.group(2) or "s", 1)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryConfig:
+    """``[history]`` of pynutd.conf."""
+
+    database: str | None = None
+    retention: float = 30 * 86400
+    raw_retention: float = 48 * 3600
+    interval: float = 2.0
+    variables: tuple[str, ...] = DEFAULT_VARIABLES
+    flush_interval: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: Config) -> "HistoryConfig":
+        """Read and check ``[history]``; raise ConfigError on a bad value."""
+        if not config.ini.has_section("history"):
+            return cls(raw_retention=6 * 3600)
+        sec = "history"
+        values: dict[str, Any] = {}
+        for key, raw in config.ini.items(sec, raw=True):
+            if key == "database":
+                db = raw.strip()
+                values["database"] = str(config.confdir / db) if db and not db.startswith("/") \
+                    and db != ":memory:" else (db or None)
+            elif key in ("retention", "raw_retention", "interval", "flush_interval"):
+                try:
+                    values[key] = parse_duration(raw)
+                except ValueError:
+                    raise config.ini_error(sec, key, f"{key} must be a duration like 30d, "
+                                           f"48h or 2 (seconds), not {raw!r}") from None
+                if values[key] <= 0:
+                    raise config.ini_error(sec, key, f"{key} must be positive")
+            elif key == "variables":
+                names = tuple(v for v in re.split(r"[\s,]+", raw) if v)
+                if not names:
+                    raise config.ini_error(sec, key, "variables needs at least one name")
+                values[key] = names
+            else:
+                raise config.ini_error(sec, key, f"unknown key {key!r}")
+        if values.get("database") is None and "raw_retention" not in values:
+            values["raw_retention"] = 6 * 3600   # in memory: keep it small
+        return cls(**values)
+
+
+def threaded_runner(reactor: Any, name: str) -> tuple[Callable[..., Deferred[Any]], ThreadPool]:
+    """Return a runner that calls functions on one dedicated thread, and its pool."""
+    from twisted.internet.threads import deferToThreadPool
+    pool = ThreadPool(1, 1, name)
+
+    def run(func: Callable[..., Any], *args: Any) -> Deferred[Any]:
+        return deferToThreadPool(reactor, pool, func, *args)
+    return run, pool
+
+
+class HistoryService(Service):
+    """Samples, event log, batching and retention for every UPS.
+
+    ``run(func, *args)`` executes a database call and returns a Deferred;
+    by default on a private one-thread pool, synchronously in tests.
+    """
+
+    def __init__(self, registry: UpsRegistry, config: HistoryConfig, clock: Any,
+                 maxage: float, reactor: Any = None,
+                 run: Callable[..., Deferred[Any]] | None = None) -> None:
+        self.registry = registry
+        self.config = config
+        self.clock = clock
+        self.maxage = maxage
+        self._pool: ThreadPool | None = None
+        if run is None:
+            run, self._pool = threaded_runner(reactor or clock, "pynutd-history")
+        self.run = run
+        self.db: HistoryDB | None = None
+        self.listeners: list[Callable[[LogEntry], None]] = []
+        self.recent: deque[LogEntry] = deque(maxlen=500)
+        self.write_errors = 0
+        self.dropped = 0
+        self._samples: list[Sample] = []
+        self._events: list[LogEntry] = []
+        self._in_flight = 0
+        self._sampled: dict[str, float] = {}
+        self._available: dict[str, Availability] = {}
+        self._rolled = 0.0
+        self._loops: list[LoopingCall] = []
+
+    # -- life cycle --------------------------------------------------------
+
+    def startService(self) -> None:
+        super().startService()
+        if self._pool is not None:
+            self._pool.start()
+        self.db = HistoryDB(self.config.database or ":memory:")
+        now = self.clock.seconds()
+        self._rolled = now - self.config.raw_retention
+        self.registry.subscribe(self.observe)
+        for func, period in ((self.sample, self.config.interval),
+                             (self.flush, self.config.flush_interval),
+                             (self.maintain, 60.0)):
+            loop = LoopingCall(func)
+            loop.clock = self.clock
+            loop.start(period, now=True)
+            self._loops.append(loop)
+
+    def stopService(self) -> Deferred[None]:
+        super().stopService()
+        for loop in self._loops:
+            if loop.running:
+                loop.stop()
+        self._loops = []
+        d = self.flush()
+        db, self.db = self.db, None
+
+        def close(_: object) -> Deferred[Any] | None:
+            # On the database thread, after every queued write.
+            return self.run(db.close) if db is not None else None
+
+        def stop_pool(result: object) -> None:
+            if isinstance(result, Failure):
+                log.error("closing the history database failed: %s", result.getErrorMessage())
+            if self._pool is not None:
+                self._pool.stop()
+        d.addCallback(close)
+        d.addBoth(stop_pool)
+        return d
+
+    # -- observing the state store (reactor thread) ------------------------
+
+    def observe(self, event: Event) -> None:
+        """Registry observer: turn a state event into log entries."""
+        state = self.registry.get(event.ups)
+        name = state.name if state is not None else event.ups
+        if event.kind == "update":
+            changed = event.detail.get("changed", {})
+            snap = state.snapshot() if state is not None else None
+            if "ups.status" in changed and snap is not None:
+                self._status_changed(name, event, changed["ups.status"] or "", snap.status)
+            if "ups.alarm" in changed and snap is not None:
+                text = snap.value("ups.alarm")
+                self.add(LogEntry(name, event.time, "alarm",
+                                  f"device alarm: {text}" if text else "device alarm cleared",
+                                  None, {"old": changed["ups.alarm"], "new": text}))
+            self.check_availability(name)
+        elif event.kind in ("stale", "disconnected", "connected"):
+            self.check_availability(name, event.detail.get("reason"))
+        elif event.kind == "setvar":
+            d = event.detail
+            self.add(LogEntry(name, event.time, "setvar",
+                              f"{d.get('var')} set to {d.get('value')!r}"
+                              f"{_by(event.user, d.get('address'))}", event.user, dict(d)))
+        elif event.kind == "instcmd":
+            d = event.detail
+            param = f" {d['param']}" if d.get("param") is not None else ""
+            self.add(LogEntry(name, event.time, "instcmd",
+                              f"command {d.get('command')}{param} run"
+                              f"{_by(event.user, d.get('address'))}", event.user, dict(d)))
+        elif event.kind == "fsd":
+            self.add(LogEntry(name, event.time, "fsd",
+                              f"forced shutdown set{_by(event.user, None)}", event.user, {}))
+        elif event.kind in ("alert", "alert_clear"):
+            d = dict(event.detail)
+            verb = "alert" if event.kind == "alert" else "alert cleared"
+            self.add(LogEntry(name, event.time, event.kind,
+                              f"{verb}: {d.get('message')} ({d.get('var')} {d.get('value'):g})",
+                              None, d))
+
+    def _status_changed(self, name: str, event: Event, old: str, new: str) -> None:
+        before, after = set(old.split()), set(new.split())
+        phrases = [STATUS_PHRASES[t][0] for t in new.split()
+                   if t not in before and t in STATUS_PHRASES and STATUS_PHRASES[t][0]]
+        phrases += [STATUS_PHRASES[t][1] for t in old.split()
+                    if t not in after and t in STATUS_PHRASES and STATUS_PHRASES[t][1]]
+        summary = ", ".join(p for p in phrases if p) or "status changed"
+        self.add(LogEntry(name, event.time, "status", f"{summary} ({old or '-'} -> {new or '-'})",
+                          None, {"old": old, "new": new}))
+
+    def check_availability(self, name: str, reason: str | None = None) -> None:
+        """Log communication lost / restored when a UPS's availability changes."""
+        state = self.registry.get(name)
+        if state is None:
+            return
+        now = self.clock.seconds()
+        current = state.snapshot().availability(now, self.maxage)
+        before = self._available.get(state.name)
+        self._available[state.name] = current
+        if before is None or before == current:
+            return
+        if current is Availability.OK:
+            message = "communication restored"
+        elif before is Availability.OK:
+            message = f"communication lost ({current.value}{': ' + reason if reason else ''})"
+        else:
+            message = f"communication {current.value}"
+        self.add(LogEntry(state.name, now, "comm", message, None,
+                          {"old": before.value, "new": current.value}))
+
+    def add(self, entry: LogEntry) -> None:
+        """Queue a log entry and tell the listeners (the live stream)."""
+        self._events.append(entry)
+        self.recent.append(entry)
+        for listener in list(self.listeners):
+            try:
+                listener(entry)
+            except Exception:
+                log.exception("history listener failed")
+
+    def sample(self) -> None:
+        """Queue one row per key variable of every UPS that polled since last time."""
+        for state in self.registry:
+            self.check_availability(state.name)
+            snap = state.snapshot()
+            t = snap.last_update
+            if t is None or t <= self._sampled.get(state.name, float("-inf")):
+                continue
+            self._sampled[state.name] = t
+            for var in self.config.variables:
+                text = snap.value(var)
+                if text is not None and NUMBER.match(text.strip()):
+                    self._samples.append((state.name, t, var, float(text)))
+        if len(self._samples) > MAX_QUEUE:
+            drop = len(self._samples) - MAX_QUEUE
+            self.dropped += drop
+            del self._samples[:drop]
+
+    # -- writing (background thread) --------------------------------------
+
+    def queued(self) -> int:
+        """Return how many rows wait to be written."""
+        return len(self._samples) + len(self._events)
+
+    def flush(self) -> Deferred[None]:
+        """Hand the queue to the database thread (skipped while two batches are in flight)."""
+        if self.db is None or (not self._samples and not self._events) or self._in_flight >= 2:
+            return succeed(None)
+        samples, events = self._samples, self._events
+        self._samples, self._events = [], []
+        self._in_flight += 1
+        d = self.run(self.db.write, samples, events)
+
+        def done(result: Any) -> None:
+            self._in_flight -= 1
+
+        def failed(failure: Any) -> None:
+            self.write_errors += 1
+            log.error("history write failed (%d rows lost): %s",
+                      len(samples) + len(events), failure.getErrorMessage())
+        d.addErrback(failed)
+        d.addBoth(done)
+        return d
+
+    def maintain(self) -> Deferred[None]:
+        """Roll raw samples up into minutes and apply the retention."""
+        if self.db is None:
+            return succeed(None)
+        now = self.clock.seconds()
+        since, self._rolled = self._rolled - 120, now
+        db, cfg = self.db, self.config
+
+        def work() -> None:
+            db.rollup(since, now)
+            db.prune(now, cfg.raw_retention, cfg.retention)
+        d = self.run(work)
+        d.addErrback(lambda f: log.error("history maintenance failed: %s", f.getErrorMessage()))
+        return d
+
+    # -- reading -----------------------------------------------------------
+
+    def query_series(self, ups: str, variables: Iterable[str], since: float, until: float,
+                     points: int) -> Deferred[dict[str, Any]]:
+        """Return ``{"step": s, "series": {var: [[t, v], ...]}}`` for one UPS."""
+        assert self.db is not None
+        now = self.clock.seconds()
+        raw = since >= now - self.config.raw_retention
+        step = (until - since) / max(points, 1)
+        if raw and step <= self.config.interval:
+            step = 0.0
+        elif not raw:
+            step = max(step, 60.0)
+        wanted = list(variables)
+        db = self.db
+
+        def work() -> dict[str, Any]:
+            names = wanted or db.variables(ups)
+            return {"step": step,
+                    "series": {v: db.series(ups, v, since, until, step, raw) for v in names}}
+        d = self.flush()
+        d.addCallback(lambda _: self.run(work))
+        return d
+
+    def query_events(self, ups: str | None, since: float, until: float, limit: int,
+                     kinds: Iterable[str] = ()) -> Deferred[list[LogEntry]]:
+        """Return stored events, newest first (pending ones are written first)."""
+        assert self.db is not None
+        db, kinds = self.db, list(kinds)
+        d = self.flush()
+        d.addCallback(lambda _: self.run(db.events, ups, since, until, limit, kinds))
+        return d
+
+
+def _by(user: str | None, address: str | None) -> str:
+    if user and address:
+        return f" by {user} ({address})"
+    return f" by {user}" if user else ""
+
+
+def synchronous_runner(func: Callable[..., Any], *args: Any) -> Deferred[Any]:
+    """A runner for tests: call at once on the calling thread."""
+    return maybeDeferred(func, *args)

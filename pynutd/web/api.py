@@ -1,0 +1,67 @@
+"""The seed monitor's JSON API and the routing table of everything under /api.
+
+``/api/telemetry`` and ``/api/health`` answer field for field what the seed
+monitor (bagir/must-inverter ``mustmon.py``) answered, so Home Assistant
+REST sensors written for it keep working.  :data:`ROUTES` gathers the
+routes of every API module; :func:`api_resource` mounts them at ``/api``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynutd.ups import Availability
+from pynutd.web import api_v1, history_api, stream, views, writes
+from pynutd.web.context import WebContext
+from pynutd.web.http import ApiError, ApiRequest, Reply, Route, Router, path
+
+# The seed sent this on /api/telemetry; browsers' REST cards rely on it.
+CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+def telemetry(ctx: WebContext, req: ApiRequest) -> Reply:
+    """GET /api/telemetry[?ups=NAME]: the seed's JSON for one UPS."""
+    name = req.arg("ups")
+    if name is None:
+        names = ctx.registry.names()
+        if not names:
+            raise ApiError(404, "no UPS is configured")
+        name = names[0]
+    state = ctx.state(name)
+    snap = state.snapshot()
+    now = ctx.now()
+    available = snap.availability(now, ctx.maxage) is Availability.OK
+    alarm = snap.value("ups.alarm")
+    alarms = [a["message"] for a in ctx.alert_list(state.name)] + ([alarm] if alarm else [])
+    body = views.seed_telemetry(snap, now, ctx.started, available, alarms, ctx.tz)
+    return Reply(body, headers=CORS, indent=2)
+
+
+def health(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
+    """GET /api/health: the seed's liveness answer."""
+    now = ctx.now()
+    return {"status": "running", "uptime": views.hms(now - ctx.started),
+            "timestamp": datetime.fromtimestamp(now, ctx.tz).isoformat()}
+
+
+def openapi(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
+    """GET /api/openapi.json: the OpenAPI description of this API."""
+    from pynutd.web.openapi import document
+    return document(ctx.version)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", path("telemetry"), telemetry),
+    Route("GET", path("health"), health),
+    Route("GET", path("openapi.json"), openapi),
+    *api_v1.ROUTES,
+    *writes.ROUTES,
+    *history_api.ROUTES,
+    *stream.ROUTES,
+)
+
+
+def api_resource(ctx: WebContext) -> Router:
+    """Return the resource to mount at ``/api``."""
+    return Router(ctx, ROUTES)

@@ -1,0 +1,65 @@
+"""What every web handler shares: the state store, users, texts, clock, services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+
+from pynutd.nut.descriptions import Descriptions
+from pynutd.ups import Availability, Snapshot, UpsRegistry, UpsState
+from pynutd.web.http import ApiError
+
+
+@dataclass(eq=False)
+class WebContext:
+    """The web side's view of the server.
+
+    ``server`` is the NUT side's ServerContext: users (re-read on SIGHUP, so
+    always read at request time), maxage, logins and connection counts.
+    ``alerts``, ``history`` and ``stream`` are optional services.
+    """
+
+    registry: UpsRegistry
+    server: Any
+    descriptions: Descriptions
+    clock: Any
+    started: float
+    alerts: Any = None
+    history: Any = None
+    stream: Any = None
+    tz: tzinfo | None = None
+    write_timeout: float = 10.0
+    version: str = ""
+
+    def now(self) -> float:
+        """Return the injected clock's time in seconds."""
+        return float(self.clock.seconds())
+
+    @property
+    def maxage(self) -> float:
+        """Seconds after which a UPS's data is stale (upsd.conf MAXAGE)."""
+        return float(self.server.maxage)
+
+    def state(self, name: str) -> UpsState:
+        """Return UPS ``name`` or raise a 404."""
+        state = self.registry.get(name)
+        if state is None:
+            raise ApiError(404, "Device not found")
+        return state
+
+    def available(self, name: str) -> tuple[UpsState, Snapshot]:
+        """Return UPS ``name`` and its snapshot, or raise 404 / 503 (upsd's gate)."""
+        state = self.state(name)
+        snap = state.snapshot()
+        status = snap.availability(self.now(), self.maxage)
+        if status is not Availability.OK:
+            raise ApiError(503, f"Data of device {state.name} is unavailable: {status.value}",
+                           nut_error=status.value)
+        return state, snap
+
+    def alert_list(self, name: str) -> list[dict[str, Any]]:
+        """Return the raised alerts of ``name`` in JSON form."""
+        if self.alerts is None:
+            return []
+        return [a.to_json() for a in self.alerts.active(name)]

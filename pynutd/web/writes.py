@@ -1,0 +1,147 @@
+"""The write side of REST API v1: SET VAR and INSTCMD over HTTP Basic auth.
+
+A user has exactly the rights upsd.users gives on the NUT port
+(:mod:`pynutd.nut.auth`), and values follow NUT's SET VAR rules
+(:func:`pynutd.ups.check_value`).  Checks run in this order: credentials
+(401), UPS (404), rights (403), availability (503), variable or command
+(404), value (400).  The device's answer is awaited for ``write_timeout``
+seconds; every write is recorded with its user for the event log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from twisted.internet.defer import Deferred
+
+from pynutd.config import User
+from pynutd.nut import auth
+from pynutd.ups import check_value
+from pynutd.web.context import WebContext
+from pynutd.web.http import ApiError, ApiRequest, Route, path
+
+log = logging.getLogger(__name__)
+
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="pynutd"'}
+
+
+def authenticated(ctx: WebContext, req: ApiRequest) -> User:
+    """Return the user of the request's Basic credentials, or raise 401."""
+    header = req.header("authorization") or ""
+    if not header.lower().startswith("basic "):
+        raise ApiError(401, "authentication required", CHALLENGE)
+    name = req.request.getUser().decode("utf-8", "replace")
+    password = req.request.getPassword().decode("utf-8", "replace")
+    user = auth.authenticate(ctx.server.users, name, password)
+    if user is None:
+        raise ApiError(401, "invalid username or password", CHALLENGE)
+    return user
+
+
+def body_value(req: ApiRequest, required: bool) -> str | None:
+    """Return the value a write carries: raw text, JSON, or a form field."""
+    text = req.body.decode("utf-8", "replace")
+    kind = (req.header("content-type") or "").split(";")[0].strip().lower()
+    if kind == "application/json" and text.strip():
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise ApiError(400, "the body is not valid JSON") from None
+        if isinstance(data, dict):
+            data = data.get("value")
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
+            if data is None and not required:
+                return None
+            raise ApiError(400, "the body must be a string, a number or {\"value\": ...}")
+        return str(data)
+    if kind == "application/x-www-form-urlencoded":
+        values = parse_qs(text, keep_blank_values=True).get("value")
+        text = values[-1] if values else ""
+    if not text and required:
+        raise ApiError(400, "the body must carry the value")
+    return text if text else None
+
+
+def _await(ctx: WebContext, d: Deferred[None], what: str, device: str) -> Deferred[Any]:
+    result: Deferred[Any] = Deferred()
+    timer = ctx.clock.callLater(ctx.write_timeout, lambda: result.called or result.errback(
+        ApiError(504, f"Device {device} did not answer {what} in time")))
+
+    def ok(_: object) -> None:
+        if timer.active():
+            timer.cancel()
+        if not result.called:
+            result.callback(None)
+
+    def failed(failure: Any) -> None:
+        if timer.active():
+            timer.cancel()
+        log.warning("[%s] web %s failed: %s", device, what, failure.getErrorMessage())
+        if not result.called:
+            result.errback(ApiError(500, f"Failed to {what} on device {device}",
+                                    reason=failure.getErrorMessage()))
+    d.addCallbacks(ok, failed)
+    return result
+
+
+def set_var(ctx: WebContext, req: ApiRequest) -> Deferred[Any]:
+    """POST /api/v1/devices/{ups}/var/{name}: set a variable."""
+    user = authenticated(ctx, req)
+    state = ctx.state(req.params["ups"])
+    if not auth.may_set(user):
+        raise ApiError(403, f"user {user.name} may not set variables (actions = SET)")
+    _, snap = ctx.available(state.name)
+    var = snap.get(req.params["name"])
+    if var is None:
+        raise ApiError(404, f"Parameter {req.params['name']} on device {state.name} not found")
+    value = body_value(req, required=True) or ""
+    problem = check_value(var.spec, value)
+    if problem is not None:
+        raise ApiError(400, f"{var.name} does not accept {value!r}: {problem}", nut_error=problem)
+    if state.controller is None:
+        raise ApiError(500, f"Failed to set {var.name} on device {state.name}")
+    log.info("Set variable: %s@web:%s set %s on %s to %s", user.name, req.peer(),
+             var.name, state.name, value)
+    state.record("setvar", ctx.now(), {"var": var.name, "value": value,
+                                       "address": f"web:{req.peer()}"}, user.name)
+    d = _await(ctx, state.controller.set_var(var.name, value), f"set {var.name}", state.name)
+    d.addCallback(lambda _: f"Variable {var.name} on device {state.name} saved successfully")
+    return d
+
+
+def instcmd(ctx: WebContext, req: ApiRequest) -> Deferred[Any]:
+    """POST /api/v1/devices/{ups}/command/{cmd}: run an instant command."""
+    user = authenticated(ctx, req)
+    state = ctx.state(req.params["ups"])
+    _, snap = ctx.available(state.name)
+    cmd = next((c for c in snap.commands if c.lower() == req.params["cmd"].lower()), None)
+    if cmd is None:
+        raise ApiError(404, f"Command {req.params['cmd']} on device {state.name} not found")
+    if not auth.may_instcmd(user, cmd):
+        raise ApiError(403, f"user {user.name} may not run {cmd} (instcmds)")
+    param = body_value(req, required=False)
+    if state.controller is None:
+        raise ApiError(500, f"Failed to run {cmd} on device {state.name}")
+    log.info("Instant command: %s@web:%s did %s%s on %s", user.name, req.peer(), cmd,
+             f" {param}" if param is not None else "", state.name)
+    state.record("instcmd", ctx.now(), {"command": cmd, "param": param,
+                                        "address": f"web:{req.peer()}"}, user.name)
+    d = _await(ctx, state.controller.instcmd(cmd, param), f"run {cmd}", state.name)
+    d.addCallback(lambda _: f"Command {cmd} on device {state.name} run successfully")
+    return d
+
+
+def whoami(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
+    """GET /api/v1/whoami: check credentials (the dashboard's login)."""
+    user = authenticated(ctx, req)
+    return {"user": user.name, "set": auth.may_set(user), "instcmds": sorted(user.instcmds)}
+
+
+ROUTES = (
+    Route("POST", path("v1/devices/{ups}/var/{name}"), set_var),
+    Route("POST", path("v1/devices/{ups}/command/{cmd}"), instcmd),
+    Route("GET", path("v1/whoami"), whoami),
+)
