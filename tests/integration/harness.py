@@ -64,17 +64,18 @@ class Pynutd:
     """A pynutd subprocess serving ``confdir`` on a free loopback port."""
 
     def __init__(self, confdir: Path, web: bool = False, extra_env: dict[str, str] | None = None,
-                 wait_for_ups: str | None = None) -> None:
+                 wait_for_ups: str | None = None, upsd_extra: str = "") -> None:
         self.confdir = Path(confdir)
         self.port = free_port()
         self.web_port = free_port() if web else None
         self.env = dict(os.environ, PYTHONPATH=str(ROOT), **(extra_env or {}))
         self.wait_for_ups = wait_for_ups
+        self.upsd_extra = upsd_extra    # more upsd.conf lines, e.g. "MAXAGE 5"
         self.proc: subprocess.Popen[bytes] | None = None
         self.logpath = self.confdir / "pynutd.log"
 
     def __enter__(self) -> "Pynutd":
-        (self.confdir / "upsd.conf").write_text(f"LISTEN 127.0.0.1 {self.port}\n")
+        (self.confdir / "upsd.conf").write_text(f"LISTEN 127.0.0.1 {self.port}\n{self.upsd_extra}")
         if self.web_port is not None:
             ini = self.confdir / "pynutd.conf"
             text = ini.read_text() if ini.exists() else ""
