@@ -13,6 +13,7 @@ stalls the NUT port.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -333,11 +334,11 @@ class HistoryService(Service):
         assert self.db is not None
         now = self.clock.seconds()
         raw = since >= now - self.config.raw_retention
-        step = (until - since) / max(points, 1)
+        step = float(math.ceil((until - since) / max(points, 1)))
         if raw and step <= self.config.interval:
             step = 0.0
         elif not raw:
-            step = max(step, 60.0)
+            step = float(math.ceil(max(step, 60.0) / 60.0) * 60)
         wanted = list(variables)
         db = self.db
 

@@ -128,7 +128,7 @@ class HistoryDB:
 
         ``raw`` reads the raw samples (else the minute averages); a step of
         0 returns raw rows as they are.  Each point's time is its bucket's
-        start.
+        start, a multiple of ``step``.
         """
         if raw and step <= 0:
             rows = self.conn.execute(
@@ -136,13 +136,14 @@ class HistoryDB:
                 "ORDER BY t", (ups, var, since, until))
             return [[float(t), float(v)] for t, v in rows]
         if raw:
-            sql = ("SELECT CAST((t - ?) / ? AS INTEGER) AS k, avg(value) FROM samples "
+            sql = ("SELECT CAST(t / ? AS INTEGER) AS k, avg(value) FROM samples "
                    "WHERE ups = ? AND var = ? AND t >= ? AND t <= ? GROUP BY k ORDER BY k")
         else:
-            sql = ("SELECT CAST((t - ?) / ? AS INTEGER) AS k, sum(avg * n) / sum(n) FROM minutes "
+            sql = ("SELECT CAST(t / ? AS INTEGER) AS k, sum(avg * n) / sum(n) FROM minutes "
                    "WHERE ups = ? AND var = ? AND t >= ? AND t <= ? GROUP BY k ORDER BY k")
-        rows = self.conn.execute(sql, (since, step, ups, var, since, until))
-        return [[since + k * step, round(float(v), 6)] for k, v in rows]
+        rows = self.conn.execute(sql, (step, ups, var, since, until))
+        # Buckets are aligned to multiples of the step, so repeated queries agree.
+        return [[float(k * step), round(float(v), 6)] for k, v in rows]
 
     def events(self, ups: str | None, since: float, until: float, limit: int,
                kinds: Iterable[str] = ()) -> list[LogEntry]:
