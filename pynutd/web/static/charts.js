@@ -63,9 +63,29 @@
     return uPlot.fmtDate(t);
   }
 
+  // Without the cursor on the chart, the legend shows the latest values.
+  function lastIndex(u, si) {
+    const ys = u.data[si] || [];
+    for (let i = ys.length - 1; i >= 0; i--) if (ys[i] !== null && ys[i] !== undefined) return i;
+    return null;
+  }
+
+  function timeLegend(u, idx) {
+    const i = idx === null || idx === undefined ? u.data[0].length - 1 : idx;
+    return i >= 0 && u.data[0].length ? global.PynutdFormat.timestamp(u.data[0][i]).slice(5, 16) : "–";
+  }
+
+  function valueLegend(u, si, idx, unit) {
+    const i = idx === null || idx === undefined ? lastIndex(u, si) : idx;
+    const v = i === null ? null : u.data[si][i];
+    return v === null || v === undefined ? "–" : global.PynutdFormat.quantity(v, unit, 1);
+  }
+
   /** One chart: a uPlot instance inside a panel, resized with its box. */
   class Chart {
-    constructor(def, parent) {
+    constructor(def, parent, availableVars) {
+      // Only the series of variables this UPS has (no empty legend entries).
+      def = Object.assign({}, def, { series: def.series.filter((s) => availableVars.has(s.v)) });
       this.def = def;
       this.points = def.series.map(() => []);
       this.panel = document.createElement("section");
@@ -94,9 +114,9 @@
         axes: [axis, Object.assign({}, axis, { size: 48, values: (u, vals) => vals.map((v) => v + "") })],
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
-        series: [{}].concat(this.def.series.map((s) => ({
+        series: [{ value: (u, v, si, idx) => timeLegend(u, idx) }].concat(this.def.series.map((s) => ({
           label: s.label, stroke: s.colour, width: 2, spanGaps: true,
-          value: (u, v) => (v === null || v === undefined ? "–" : v + " " + unit),
+          value: (u, v, si, idx) => valueLegend(u, si, idx, unit),
         }))),
       };
     }
@@ -121,6 +141,9 @@
 
     redraw() {
       const data = align(this.points);
+      // What is drawn, for people and tests inspecting the page.
+      this.panel.dataset.points = String(data[0].length);
+      this.panel.dataset.since = data[0].length ? String(Math.floor(data[0][0])) : "";
       if (this.plot === null) {
         this.plot = new uPlot(this.options(this.box.clientWidth), data, this.box);
       } else {
@@ -145,7 +168,7 @@
       this.container = container;
       this.charts = CHARTS
         .filter((def) => def.series.some((s) => availableVars.has(s.v)))
-        .map((def) => new Chart(def, container));
+        .map((def) => new Chart(def, container, availableVars));
     }
 
     /** Load history: `history` maps a variable name to [[t, v], ...]. */
