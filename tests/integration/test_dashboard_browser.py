@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from selenium import webdriver
@@ -78,13 +79,15 @@ ups.temperature: {temperature}
 """
 
 
-ONLINE = dict(status="OL", charge=100, runtime=2400, vin=231.5, load=23,
-              temperature=31.5, model="Smart 1500", serial="EX1500-0042")
+ONLINE: dict[str, Any] = {"status": "OL", "charge": 100, "runtime": 2400, "vin": 231.5,
+                          "load": 23, "temperature": 31.5, "model": "Smart 1500",
+                          "serial": "EX1500-0042"}
 # The same UPS a few minutes into a power cut.
-ON_BATTERY = dict(ONLINE, status="OB DISCHRG", charge=55, runtime=1260, vin=0.0)
+ON_BATTERY = {**ONLINE, "status": "OB DISCHRG", "charge": 55, "runtime": 1260, "vin": 0.0}
 # A UPS in a warm rack: pynutd's temperature alert (40 C) is raised.
-WARM = dict(status="OL CHRG", charge=96, runtime=3300, vin=229.0, load=41,
-            temperature=43.5, model="Smart 750", serial="EX0750-0007")
+WARM: dict[str, Any] = {"status": "OL CHRG", "charge": 96, "runtime": 3300, "vin": 229.0,
+                        "load": 41, "temperature": 43.5, "model": "Smart 750",
+                        "serial": "EX0750-0007"}
 
 
 def write_dev(path: Path, readings: dict[str, Any]) -> None:
