@@ -42,7 +42,8 @@ def health(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
     """GET /api/health: the seed's liveness answer."""
     now = ctx.now()
     return {"status": "running", "uptime": views.hms(now - ctx.started),
-            "timestamp": datetime.fromtimestamp(now, ctx.tz).isoformat()}
+            # Naive local time, as the seed's datetime.now().isoformat().
+            "timestamp": datetime.fromtimestamp(now, ctx.tz).replace(tzinfo=None).isoformat()}
 
 
 def openapi(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
