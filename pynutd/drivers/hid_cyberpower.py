@@ -1,11 +1,11 @@
 """CyberPower HID Power Devices (vendor 0764).
 
 Rows as NUT's ``drivers/cps-hid.c`` (CyberPower HID 0.6, NUT 2.8.0) maps
-them.  Quirks kept: battery.charge capped at 100; a battery voltage read
-more than 1.4 times nominal is scaled by 2/3; full poll every 12 s in NUT
-master (30 s in 2.8.0: kept at 30); the output voltage field copies the
-high-transfer logical range on 0764:0501, widened to 0..511 as NUT's
-``cps_fix_report_desc`` does.  Delays use Physical Min/Max (-60..1966020)
+them, except the delay defaults (:data:`OFF_DELAY`, :data:`ON_DELAY`).
+Quirks kept: battery.charge capped at 100; a battery voltage read more than
+1.4 times nominal is scaled by 2/3; the output voltage field copies the
+high-transfer logical range on 0764:0501 and is widened to 0..511 as NUT's
+``cps_fix_report_desc`` does.  Delays use Physical Min/Max (-60..1966020),
 so the device counts minutes while NUT shows seconds.
 
 test-case-name: tests.test_hid_golden
@@ -19,6 +19,10 @@ from pynutd.drivers.hid_tables import (
 )
 
 CPS_VENDORID = 0x0764
+# The device counts whole minutes and NUT truncates: NUT 2.8.0's generic
+# 20 s / 30 s defaults become 0 minutes, i.e. "now".  Later NUT releases
+# default CyberPower to minute multiples; so does pynutd.
+OFF_DELAY, ON_DELAY = "60", "120"
 
 
 def charge_capped(value: float, ctx: Context) -> str:
@@ -60,8 +64,8 @@ CYBERPOWER = Subdriver(
         HidVar("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", convert=beeper),
         HidVar("ups.test.result", f"{_OUT}.Test", convert=test_result),
         HidVar("ups.realpower.nominal", f"{_OUT}.ConfigActivePower"),
-        HidAbsent("ups.delay.start", f"{_OUT}.DelayBeforeStartup", "30"),
-        HidAbsent("ups.delay.shutdown", f"{_OUT}.DelayBeforeShutdown", "20"),
+        HidAbsent("ups.delay.start", f"{_OUT}.DelayBeforeStartup", ON_DELAY),
+        HidAbsent("ups.delay.shutdown", f"{_OUT}.DelayBeforeShutdown", OFF_DELAY),
         HidVar("ups.timer.start", f"{_OUT}.DelayBeforeStartup", tier=QUICK),
         HidVar("ups.timer.shutdown", f"{_OUT}.DelayBeforeShutdown", tier=QUICK),
         HidVar("ups.timer.reboot", f"{_OUT}.DelayBeforeReboot", tier=QUICK),
@@ -89,8 +93,8 @@ CYBERPOWER = Subdriver(
     ),
     commands=(
         *test_commands(f"{_OUT}.Test"),
-        HidCommand("load.off.delay", f"{_OUT}.DelayBeforeShutdown", "20"),
-        HidCommand("load.on.delay", f"{_OUT}.DelayBeforeStartup", "30"),
+        HidCommand("load.off.delay", f"{_OUT}.DelayBeforeShutdown", OFF_DELAY),
+        HidCommand("load.on.delay", f"{_OUT}.DelayBeforeStartup", ON_DELAY),
         HidCommand("shutdown.stop", f"{_OUT}.DelayBeforeShutdown", "-1"),
         HidCommand("shutdown.reboot", f"{_OUT}.DelayBeforeReboot", "10"),
         *beeper_commands("UPS.PowerSummary.AudibleAlarmControl"),

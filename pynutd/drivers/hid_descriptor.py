@@ -120,13 +120,19 @@ class HidField:
         return value * 10.0 ** self.exponent
 
     def from_physical(self, value: float) -> int:
-        """Return the logical value to write for physical ``value``."""
-        value = value / 10.0 ** self.exponent
-        if self._scaled:
-            assert self.phy_min is not None and self.phy_max is not None
-            factor = (self.log_max - self.log_min) / (self.phy_max - self.phy_min)
-            value = (value - self.phy_min) * factor + self.log_min
-        logical = int(round(value))
+        """Return the logical value to write for physical ``value``.
+
+        As libhid.c's physical_to_logical: truncation toward zero, and a
+        clamp to the logical range only when a physical range applies (so
+        -1 written to an unsigned 16-bit delay becomes 0xFFFF, "cancel").
+        """
+        # round(…, 6) first: 120 / 10**-1 is 1199.9999999999998 in binary.
+        value = round(value / 10.0 ** self.exponent, 6)
+        if not self._scaled:
+            return int(value)
+        assert self.phy_min is not None and self.phy_max is not None
+        factor = (self.log_max - self.log_min) / (self.phy_max - self.phy_min)
+        logical = int(round((value - self.phy_min) * factor, 6)) + self.log_min
         return min(max(logical, self.log_min), self.log_max)
 
 

@@ -42,8 +42,8 @@ from pynutd.drivers.must_ep20_scan import scan, serial_opener
 log = logging.getLogger(__name__)
 
 VERSION = "0.1"
-CONSTANTS = {"ups.mfr": "MUST", "device.mfr": "MUST", "device.type": "ups",
-             "ups.type": "line-interactive"}
+# device.* are copied from these by the poller, as NUT's driver core does.
+CONSTANTS = {"ups.mfr": "MUST", "ups.type": "line-interactive"}
 
 # opener(protocol) connects ``protocol`` to the port and returns the transport.
 Opener = Callable[[RtuBusProtocol], Any]

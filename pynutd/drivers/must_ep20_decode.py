@@ -74,8 +74,7 @@ def decode_status(regs: Registers, lowbatt: int) -> dict[str, str]:
         tokens.insert(0, "ALARM")   # NUT's status_commit prefixes ALARM
     values["ups.status"] = " ".join(tokens)
     values["battery.charger.status"] = charger_status(regs)
-    model = model_name(regs)
-    values["ups.model"] = values["device.model"] = model
+    values["ups.model"] = model_name(regs)
     return values
 
 

@@ -33,6 +33,7 @@ class Scenario:
 
 
 SCENARIOS = {s.name: s for s in (
+    Scenario("replay", "report values exactly as in the file; writes are stored only", ()),
     Scenario("online", "mains present all the time", ((0, True),)),
     Scenario("outage", "mains fail after 10 s and never return", ((10, True), (0, False))),
     Scenario("cycle", "mains fail for 100 s every 3 minutes (the demo)",
@@ -124,6 +125,8 @@ class HidUpsModel:
 
     def update(self, now: float) -> None:
         """Advance the model to wall time ``now`` (seconds)."""
+        if not self.scenario.phases:
+            return
         if self.start is None:
             self.start = now
         t = (now - self.start) * self.timescale
@@ -186,6 +189,8 @@ class HidUpsModel:
         rid = data[0]
         buf = self.buffers[(rid, FEATURE)]
         buf[:len(data)] = data
+        if not self.scenario.phases:
+            return
         t = self.last
         for f in self.desc.in_report(rid, FEATURE):
             name = self.paths[f]

@@ -116,3 +116,19 @@ def test_demo_serves_and_prints_how_to_connect():
         output = proc.communicate(timeout=15)[0]
     assert f"upsc dummy@127.0.0.1:{port}" in output
     assert proc.returncode == 0
+
+
+def test_killpower_picks_the_configured_command(tmp_path):
+    """killpower sends the first supported sdcommands entry; failures give status 1."""
+    (tmp_path / "a.dev").write_text("ups.status: OB LB\n")
+    (tmp_path / "ups.conf").write_text(
+        "[u]\n driver = dummy-ups\n port = a.dev\n sdcommands = shutdown.return,load.off\n"
+        "[v]\n driver = dummy-ups\n port = a.dev\n")
+    dry = pynutd("-c", str(tmp_path), "killpower", "--dry-run", "u")
+    assert dry.returncode == 0 and dry.stdout == "[u] would send load.off\n"
+    none = pynutd("-c", str(tmp_path), "killpower", "v")
+    assert none.returncode == 1
+    assert "[v] supports none of the shutdown commands (shutdown.return, load.off.delay)" in none.stdout
+    refused = pynutd("-c", str(tmp_path), "killpower", "u")
+    assert refused.returncode == 1 and "[u] failed: dummy-ups does not handle load.off" in refused.stdout
+    assert pynutd("-c", str(tmp_path), "killpower", "w").returncode == 2

@@ -88,6 +88,7 @@
       def = Object.assign({}, def, { series: def.series.filter((s) => availableVars.has(s.v)) });
       this.def = def;
       this.points = def.series.map(() => []);
+      this.window = null;
       this.panel = document.createElement("section");
       this.panel.className = "panel chart";
       this.panel.dataset.chart = def.id;
@@ -109,7 +110,10 @@
       return {
         width: Math.max(width, 200), height: 200,
         fmtDate: dateFormat,
-        scales: { x: { time: true }, y: this.def.min === undefined ? {} :
+        // The x axis spans the whole range picked (1 h ... 30 d), even
+        // where there is no data yet, so "6 h" always looks like 6 hours.
+        scales: { x: { time: true, range: (u, min, max) => this.xRange(min, max) },
+                  y: this.def.min === undefined ? {} :
           { range: [this.def.min, this.def.max] } },
         axes: [axis, Object.assign({}, axis, { size: 48, values: (u, vals) => vals.map((v) => v + "") })],
         legend: { live: true },
@@ -121,14 +125,22 @@
       };
     }
 
-    /** Replace the data with point lists, one per series ([[t, v], ...]). */
-    setPoints(points) {
+    xRange(min, max) {
+      if (!this.window) return [min, max];
+      return [Math.min(this.window[0], min ?? Infinity), Math.max(this.window[1], max ?? -Infinity)];
+    }
+
+    /** Replace the data with point lists, one per series ([[t, v], ...]),
+        drawn over the time window [since, until] (Unix seconds). */
+    setPoints(points, since, until) {
       this.points = points;
+      this.window = [since, until];
       this.redraw();
     }
 
     /** Add the live values (one per series, null for none) at time t. */
     append(t, values, since) {
+      this.window = [since, Math.max(t, this.window ? this.window[1] : t)];
       values.forEach((v, i) => {
         if (v === null) return;
         const pts = this.points[i];
@@ -172,9 +184,9 @@
     }
 
     /** Load history: `history` maps a variable name to [[t, v], ...]. */
-    setHistory(history) {
+    setHistory(history, since, until) {
       for (const chart of this.charts) {
-        chart.setPoints(chart.def.series.map((s) => (history[s.v] || []).slice()));
+        chart.setPoints(chart.def.series.map((s) => (history[s.v] || []).slice()), since, until);
       }
     }
 

@@ -214,7 +214,7 @@
       series = {};
     }
     if (state.selected !== name || !state.charts) return;
-    state.charts.setHistory(series);
+    state.charts.setHistory(series, since, Date.now() / 1000);
   }
 
   function renderVars(vars) {
@@ -410,7 +410,7 @@
     state.devices.set(dev.name, dev);
     renderCard(dev.name, dev);
     ui.noUps.hidden = true;
-    if (!known && !state.selected) selectFromHash();
+    if (!known && !state.selected) selectFromHash(false);
     else if (state.selected === dev.name) refreshDetail(false);
   }
 
@@ -437,14 +437,18 @@
       state.selected = null;
       ui.detail.hidden = true;
     }
-    if (!state.selected) selectFromHash();
+    if (!state.selected) selectFromHash(true);
     else refreshDetail(false);
   }
 
-  function selectFromHash() {
+  /** Select the UPS named in the address (#ups=NAME), else the first one.
+      The stream announces UPSes one by one: until the whole list is known
+      (`complete`), wait for the named one rather than pick another. */
+  function selectFromHash(complete) {
     const wanted = decodeURIComponent((location.hash.match(/ups=([^&]+)/) || [])[1] || "");
     const names = Array.from(state.devices.keys());
-    if (names.length) select(names.includes(wanted) ? wanted : names[0]);
+    if (names.includes(wanted)) select(wanted);
+    else if (names.length && (complete || !wanted)) select(names[0]);
   }
 
   function showConnection(ok) {
