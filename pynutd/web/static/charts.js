@@ -133,7 +133,11 @@
     /** Replace the data with point lists, one per series ([[t, v], ...]),
         drawn over the time window [since, until] (Unix seconds). */
     setPoints(points, since, until) {
-      this.points = points;
+      // Keep live points newer than the history (it is written a second late).
+      this.points = points.map((pts, i) => {
+        const last = pts.length ? pts[pts.length - 1][0] : since;
+        return pts.concat((this.points[i] || []).filter((p) => p[0] > last));
+      });
       this.window = [since, until];
       this.redraw();
     }
