@@ -65,7 +65,7 @@ SCENARIOS = {s.name: s for s in (
     Scenario("brownout", "low mains (190 V): AVR boost", (Phase(3600, grid=190.0),)),
     Scenario("highmains", "high mains (258 V): AVR trim", (Phase(3600, grid=258.0),)),
     Scenario("overload", "the load rises to 115 % and trips the output",
-             (Phase(60, load=600.0), Phase(600, load=1150.0)), speed=2),
+             (Phase(60, load=600.0), Phase(7200, load=1150.0)), speed=2),
     Scenario("overheat", "hot room and heavy load: over-temperature trip",
              (Phase(7200, load=950.0, ambient=55.0),), speed=60),
     Scenario("dropout", "answers 10 s, silent 15 s, answers again; loops",
@@ -146,6 +146,8 @@ class Ep20Model:
             self.state, self.fault = STOP, 2
         if self.state == STOP and self._may_recover(pct):
             self.state, self.fault = (LINE if mains else BACKUP), 0
+        if self.state not in (LINE, BACKUP):
+            load = 0.0
         current = self._battery_current(mains, load)
         self.soc = min(100.0, max(0.0, self.soc + current * dt / 36.0 / self.scenario.battery_ah))
         self._update_outputs(load, current)
