@@ -43,6 +43,11 @@ UPS_CONF = """\
     driver = dummy-ups
     port = rack2.dev
     desc = "Network rack"
+
+[spare]
+    driver = dummy-ups
+    port = spare.dev
+    desc = "Spare (cable pulled during the test)"
 """
 
 UPSD_USERS = """\
@@ -88,6 +93,10 @@ ON_BATTERY = {**ONLINE, "status": "OB DISCHRG", "charge": 55, "runtime": 1260, "
 WARM: dict[str, Any] = {"status": "OL CHRG", "charge": 96, "runtime": 3300, "vin": 229.0,
                         "load": 41, "temperature": 43.5, "model": "Smart 750",
                         "serial": "EX0750-0007"}
+
+SPARE: dict[str, Any] = {"status": "OL", "charge": 100, "runtime": 1800, "vin": 230.0,
+                         "load": 5, "temperature": 25.0, "model": "Smart 500",
+                         "serial": "EX0500-0001"}
 
 
 def write_dev(path: Path, readings: dict[str, Any]) -> None:
@@ -145,6 +154,7 @@ def confdir(tmp_path: Path) -> Path:
     (tmp_path / "upsd.users").write_text(UPSD_USERS)
     write_dev(tmp_path / "dummy.dev", ONLINE)
     write_dev(tmp_path / "rack2.dev", WARM)
+    write_dev(tmp_path / "spare.dev", SPARE)
     (tmp_path / "pynutd.conf").write_text(
         f"[history]\ndatabase = {tmp_path / 'history.sqlite'}\n")
     seed_history(tmp_path / "history.sqlite", time.time())
@@ -203,7 +213,8 @@ def reading(ups: str, key: str) -> str:
 
 def test_dashboard_in_chromium(confdir: Path, browser: Any, tmp_path: Path) -> None:
     """The page shows every UPS, follows a power cut live, and logs in to control it."""
-    with Pynutd(confdir, web=True, wait_for_ups="dummy") as server:
+    # MAXAGE 5: the spare UPS goes stale 5 s after its data stops.
+    with Pynutd(confdir, web=True, wait_for_ups="dummy", upsd_extra="MAXAGE 5") as server:
         url = f"http://127.0.0.1:{server.web_port}/"
         browser.get(url)
 
@@ -222,6 +233,11 @@ def test_dashboard_in_chromium(confdir: Path, browser: Any, tmp_path: Path) -> N
                  lambda: "High temperature" in text(browser, f"{card('rack2')} .alarms"))
         assert text(browser, f"{card('rack2')} .badge") == "Online"
         assert "charging" in text(browser, f"{card('rack2')} .chips")
+        assert text(browser, f"{card('spare')} .badge") == "Online"
+        # The spare UPS's driver loses its device; the card turns grey below.
+        (confdir / "spare.dev").unlink()
+        assert [c.get_attribute("data-ups") for c in browser.find_elements(
+            By.CSS_SELECTOR, ".card")] == ["dummy", "rack2", "spare"]
 
         # The first UPS is selected: history charts drawn from the database.
         wait_for(browser, "history charts", lambda: len(browser.find_elements(
@@ -249,6 +265,12 @@ def test_dashboard_in_chromium(confdir: Path, browser: Any, tmp_path: Path) -> N
         assert browser.execute_script("return window.__sameDocument === true;"), "page reloaded"
         wait_for(browser, "the status change in the event log",
                  lambda: "OB DISCHRG" in text(browser, "#events tbody"))
+
+        wait_for(browser, "the spare UPS to go stale", timeout=20, predicate=lambda: browser.find_element(
+            By.CSS_SELECTOR, card("spare")).get_attribute("data-state") == "stale")
+        assert text(browser, f"{card('spare')} .badge") == "No data"
+        assert "DATA-STALE" in text(browser, f"{card('spare')} .updated")
+        check_status_classes(browser)
 
         # Commands and settings appear only after logging in.
         assert not browser.find_elements(By.CSS_SELECTOR, "#commands button")
@@ -304,6 +326,28 @@ def test_dashboard_in_chromium(confdir: Path, browser: Any, tmp_path: Path) -> N
         save_screenshot(browser, tmp_path)
         check_phone_layout(browser)
         check_console(browser)
+
+
+def check_status_classes(browser: Any) -> None:
+    """Every ups.status maps to the card colour its worst token calls for."""
+    cases = {"OL": "ol", "OL CHRG": "ol", "OB DISCHRG": "ob", "OB LB": "lb",
+             "OL LB": "lb", "FSD OB LB": "fsd", "OFF": "unknown", "": "unknown"}
+    for status, expected in cases.items():
+        got = browser.execute_script("return PynutdFormat.classify(arguments[0], false).state;", status)
+        assert got == expected, status
+    assert browser.execute_script("return PynutdFormat.classify('OL', true).state;") == "stale"
+    # Each state has its own colour on the page's stylesheet.
+    colours = browser.execute_script("""
+        const out = {};
+        for (const st of ['ol', 'ob', 'lb', 'fsd', 'stale']) {
+            const el = document.createElement('article');
+            el.className = 'card'; el.dataset.state = st;
+            document.body.append(el);
+            out[st] = getComputedStyle(el).borderTopColor;
+            el.remove();
+        }
+        return out;""")
+    assert len(set(colours.values())) == 5, colours
 
 
 def save_screenshot(browser: Any, tmp_path: Path) -> None:

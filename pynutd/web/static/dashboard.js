@@ -158,9 +158,10 @@
     const load = F.num(v["ups.load"]);
     parts.loadbar.style.width = (load === null ? 0 : Math.min(100, load)) + "%";
     parts.alarms.replaceChildren(...dev.alarms.map((a) => el("li", {}, a)));
+    const last = dev.updated ? F.timestamp(dev.updated) : null;
     parts.updated.textContent = dev.stale
-      ? "no data from the UPS" + (dev.reason ? " (" + dev.reason + ")" : "")
-      : "updated " + F.timestamp(dev.updated ?? Date.now() / 1000);
+      ? "no data from the UPS" + (last ? " since " + last : "") + (dev.reason ? " (" + dev.reason + ")" : "")
+      : "updated " + (last || "–");
   }
 
   // -- the detail of the selected UPS ----------------------------------------
