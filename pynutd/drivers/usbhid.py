@@ -198,6 +198,12 @@ class UsbHidDriver:
         d.addCallback(self.strings.update)
         return d
 
+    def read_raw(self, lengths: Mapping[int, int]) -> Deferred[dict[int, bytes]]:
+        """GET_REPORT the given report IDs as they are (``pynutd read --tripplite-layout``)."""
+        if self.backend is None:
+            raise DeviceError("device not connected")
+        return self.runner.run(_fetch, self.backend, lengths)
+
     # -- writing ---------------------------------------------------------------------
 
     @inlineCallbacks

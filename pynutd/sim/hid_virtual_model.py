@@ -66,11 +66,11 @@ class HidUpsModel:
         self.queue: list[bytes] = []
         self.start: float | None = None
         self.last = 0.0                      # model seconds at the last update
-        self.charge = float(self.raw("RemainingCapacity", 100))
-        runtime = self.raw("RunTimeToEmpty", 1800)
+        self.charge = float(self.raw(".RemainingCapacity", 100))
+        runtime = self.raw(".RunTimeToEmpty", 1800)
         self.full_runtime = runtime * 100 / max(self.charge, 1)
-        self.low = self.raw("RemainingCapacityLimit", 20) or 20
-        self.nominal_input = {f: f.decode(bytes(self._buf(f))) for f in self.fields("Input.Voltage")}
+        self.low = self.raw(".RemainingCapacityLimit", 20) or 20
+        self.nominal_input = {f: f.decode(bytes(self._buf(f))) for f in self.fields(".Input.Voltage")}
         self.forced_mains: bool | None = None
         self.output_on = True
         self.off_at: float | None = None     # model time the output switches off
@@ -160,20 +160,22 @@ class HidUpsModel:
         on_battery = (not mains or self.test_until is not None) and self.output_on
         charge = int(self.charge)
         low = charge <= self.low and on_battery
-        self.set("RemainingCapacity", charge)
-        self.set("RunTimeToEmpty", int(self.full_runtime * self.charge / 100))
+        self.set(".RemainingCapacity", charge)
+        self.set(".RunTimeToEmpty", int(self.full_runtime * self.charge / 100))
         self.set("PresentStatus.ACPresent", int(mains))
         self.set("PresentStatus.Discharging", int(on_battery))
-        self.set("PresentStatus.Charging", int(mains and charge < 100))
+        testing = self.test_until is not None
+        self.set("PresentStatus.Charging", int(mains and not testing and charge < 100))
         self.set("PresentStatus.FullyCharged", int(charge >= 100))
         self.set("PresentStatus.FullyDischarged", int(charge == 0))
         self.set("PresentStatus.BelowRemainingCapacityLimit", int(low))
-        self.set("PresentStatus.ShutdownImminent", int(low))
+        # Firmware raises ShutdownImminent when its own off-delay runs on battery.
+        self.set("PresentStatus.ShutdownImminent", int(not mains and self.off_at is not None))
         for f, nominal in self.nominal_input.items():
             f.encode(self._buf(f), nominal if mains else 0)
         if self.off_at is not None:
-            per_unit = self._seconds_per_unit("DelayBeforeShutdown")
-            self.set("DelayBeforeShutdown", max(0, round((self.off_at - t) / per_unit)))
+            per_unit = self._seconds_per_unit(".DelayBeforeShutdown")
+            self.set(".DelayBeforeShutdown", max(0, round((self.off_at - t) / per_unit)))
 
     def _seconds_per_unit(self, suffix: str) -> float:
         for f in self.fields(suffix):
