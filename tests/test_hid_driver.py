@@ -1,0 +1,171 @@
+"""The usbhid-ups driver: device matching, table choice, configuration, the poller loop."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from twisted.internet.task import Clock
+
+from pynutd.config import ConfigError
+from pynutd.drivers.base import Poller
+from pynutd.drivers.hid import DeviceInfo, synchronous
+from pynutd.drivers.hid_tables import GENERIC, subdriver_for
+from pynutd.drivers.usbhid import UsbHidDriver, create
+from pynutd.drivers.usbhid_match import Matcher, choose, scan_devices
+from pynutd.sim.hid_virtual import VirtualHidUps
+from pynutd.ups import Availability, UpsState
+from tests.hidfakes import DATA, FIXTURES, section
+
+TL = DeviceInfo(b"/dev/hidraw3", 0x09AE, 0x3016, "2315AVHSM812345", "Tripp Lite",
+                "TRIPP LITE UPS", 0x84, 0x04)
+APC = DeviceInfo(b"/dev/hidraw1", 0x051D, 0x0002, "9B2019A14274",
+                 "American Power Conversion", "Back-UPS BK650M2-CH", 0x84, 0x04)
+MOUSE = DeviceInfo(b"/dev/hidraw0", 0x046D, 0xC077, "", "Logitech", "USB Optical Mouse", 1, 2)
+
+
+@pytest.mark.parametrize("options, matches", [
+    ({}, [TL, APC]),
+    ({"vendorid": "09ae"}, [TL]),
+    ({"vendorid": "051D", "productid": "0002"}, [APC]),
+    ({"vendor": "tripp lite"}, [TL]),              # case-insensitive
+    ({"product": "Back-UPS.*"}, [APC]),
+    ({"product": "Back-UPS"}, []),                 # the whole string must match
+    ({"serial": "9B2019A14274"}, [APC]),
+    ({"serial": "9B2019"}, []),
+])
+def test_matching_as_nut(options: dict[str, str], matches: list[DeviceInfo]) -> None:
+    """vendorid/productid in hex, vendor/product/serial as whole-string regexes."""
+    matcher = Matcher.from_section(section("auto", **options))
+    assert [d for d in (TL, APC, MOUSE) if matcher.matches(d) and d is not MOUSE] == matches
+
+
+def test_device_found_again_after_replug_on_a_new_path() -> None:
+    """Identity, not the hidraw path, finds the UPS after a re-plug."""
+    matcher = Matcher.from_section(section("auto", serial="2315AVHSM812345"))
+    moved = dataclasses.replace(TL, path=b"/dev/hidraw7")
+    assert choose([MOUSE, APC, moved], matcher) == moved
+    assert choose([MOUSE], matcher) is None
+
+
+@pytest.mark.parametrize("key, value", [("vendorid", "tripp"), ("serial", "(")])
+def test_bad_match_options_are_config_errors(key: str, value: str) -> None:
+    """A bad vendorid or regex is a ConfigError naming the key."""
+    with pytest.raises(ConfigError, match=key):
+        create(section("auto", **{key: value}), Clock())
+
+
+def test_virtual_port_errors() -> None:
+    """A missing virtual file or unknown scenario is refused at configuration time."""
+    with pytest.raises(ConfigError, match="does not exist"):
+        create(section("virtual:nope.hex"), Clock())
+    with pytest.raises(ConfigError, match="virtual_scenario"):
+        create(section(f"virtual:{DATA}/tripplite-smart1500lcdt-09ae_3016.hex",
+                       virtual_scenario="flood"), Clock())
+
+
+def test_scan_lists_ups_with_sections() -> None:
+    """scan: one entry per UPS (not the mouse), with a ready ups.conf section."""
+    found = scan_devices([MOUSE, TL, APC, TL])
+    assert len(found) == 2
+    description, text = found[0]
+    assert "09ae:3016" in description and "/dev/hidraw3" in description
+    assert "driver = usbhid-ups" in text and "vendorid = 09ae" in text
+    assert "productid = 3016" in text and 'serial = "2315AVHSM812345"' in text
+    assert found[1][1].startswith("[apc")
+
+
+@pytest.mark.parametrize("vid, pid, forced, name", [
+    (0x09AE, 0x2012, False, "TrippLite HID 0.84"),
+    (0x09AE, 0x9999, False, GENERIC.name),      # unknown Tripp Lite PID: not claimed
+    (0x09AE, 0x9999, True, "TrippLite HID 0.84"),
+    (0x03F0, 0x1FE0, False, GENERIC.name),      # HP only with productid=
+    (0x051D, 0x0002, False, "APC HID 0.98"),
+    (0x0764, 0x0501, False, "CyberPower HID 0.6"),
+    (0x0463, 0xFFFF, False, GENERIC.name),
+])
+def test_table_chosen_by_vendor(vid: int, pid: int, forced: bool, name: str) -> None:
+    """The vendor table is chosen by vendor ID, unknown products need productid=."""
+    assert subdriver_for(vid, pid, forced).name == name
+
+
+def test_tripplite_scale_quirks_by_product() -> None:
+    """Battery scale 0.1 for protocol 1xxx/2xxx, 1e5 for 3016/3024, 1.0 for 4xxx."""
+    tl = subdriver_for(0x09AE, 0x2012)
+    assert tl.scale_for(0x2012)["battery"] == 0.1
+    assert tl.scale_for(0x3016)["io_voltage"] == 1e5
+    assert tl.scale_for(0x4003)["battery"] == 1.0
+
+
+def _poller(timescale: float = 1.0, **options: str) -> tuple[Poller, UpsState, VirtualHidUps,
+                                                            Clock]:
+    clock = Clock()
+    clock.advance(1_000_000)
+    hex_path = DATA / "tripplite-smart1500lcdt-09ae_3016.hex"
+    device = VirtualHidUps.from_file(hex_path, clock, options.pop("scenario", "online"),
+                                     timescale)
+    sec = section(f"virtual:{hex_path}", DATA, **options)
+    driver = UsbHidDriver(sec, clock, lambda: device, synchronous)
+    state = UpsState("hid", None, "usbhid-ups")
+    poller = Poller(state, driver, sec, clock)
+    poller.start()
+    return poller, state, device, clock
+
+
+def test_poller_tiers_and_device_variables() -> None:
+    """Quick every 2 s, full every 30 s; the core publishes device.* and driver.*."""
+    poller, state, _, _ = _poller()
+    assert poller.driver.tiers() == {"quick": 2.0, "full": 30.0}
+    snap = state.snapshot()
+    assert snap.value("ups.status") == "OL"
+    assert snap.value("device.mfr") == "Tripp Lite" and snap.value("device.type") == "ups"
+    assert snap.value("driver.name") == "usbhid-ups"
+    assert snap.value("driver.parameter.pollfreq") == "30"
+    assert "shutdown.return" in snap.commands
+    poller.stop()
+
+
+def test_poller_follows_outage_and_survives_unplug() -> None:
+    """Status follows the outage at the quick period; an unplug goes stale, a replug recovers."""
+    poller, state, device, clock = _poller(scenario="outage")
+    clock.advance(12)
+    assert state.snapshot().value("ups.status") == "OB DISCHRG"
+    device.unplugged = True
+    for _ in range(40):
+        clock.advance(1)
+    assert state.snapshot().availability(clock.seconds(), 15) == Availability.DATA_STALE
+    device.unplugged = False
+    for _ in range(70):
+        clock.advance(1)
+    snap = state.snapshot()
+    assert snap.availability(clock.seconds(), 15) == Availability.OK
+    assert snap.value("ups.status", "").startswith("OB")
+    poller.stop()
+
+
+def test_pollinterval_and_pollfreq_options() -> None:
+    """ups.conf pollinterval / pollfreq set the tiers."""
+    poller, _, _, _ = _poller(pollinterval="5", pollfreq="60")
+    assert poller.driver.tiers() == {"quick": 5.0, "full": 60.0}
+    poller.stop()
+
+
+def test_offdelay_ondelay_options() -> None:
+    """ondelay / offdelay set the driver-side delays (NUT's ups.conf keys)."""
+    poller, state, _, _ = _poller(offdelay="45", ondelay="90")
+    snap = state.snapshot()
+    assert (snap.value("ups.delay.shutdown"), snap.value("ups.delay.start")) == ("45", "90")
+    poller.stop()
+
+
+def test_fixture_descriptors_all_bind() -> None:
+    """Every saved descriptor gets status rows and battery.charge through its table."""
+    from tests.hidfakes import DESCRIPTORS, descriptor
+    from pynutd.drivers.hid_map import apply_fixes, bind
+    for name in DESCRIPTORS:
+        vid, pid = (int(x, 16) for x in name[:-4].rsplit("-", 1)[1].split("_"))
+        sub = subdriver_for(vid, pid)
+        dmap = bind(sub, apply_fixes(descriptor(name), sub, pid))
+        assert dmap.status, name
+        assert any(row.var == "battery.charge" for row, _ in dmap.variables), name
+    assert FIXTURES.exists()
