@@ -123,8 +123,12 @@ class UsbHidDriver:
             self.runner.run(backend.close)
 
     def poll(self, tier: str) -> Deferred[Update]:
-        """Read one tier; fire with every current value (replace_all)."""
-        if tier == "quick":
+        """Read one tier; fire with every current value (replace_all).
+
+        After a write the next poll, whatever its tier, is a full one with
+        the semi-static rows (usbhid-ups' ``data_has_changed``).
+        """
+        if tier == "quick" and not self.dirty:
             return self._poll([QUICK], quick_only=True)
         tiers = [FULL, QUICK] + ([SEMI] if self.dirty else [])
         return self._poll(tiers, quick_only=False)

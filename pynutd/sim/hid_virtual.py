@@ -9,8 +9,9 @@ replies kept, unknown report IDs fail like a stalled pipe), queues
 interrupt-in reports when status changes, and moves its values with
 :class:`~pynutd.sim.hid_virtual_model.HidUpsModel` scenarios.
 
-ups.conf keys: ``virtual_scenario`` (online, outage, cycle),
-``virtual_timescale`` (model seconds per second), and ``virtual_vendorid`` /
+ups.conf keys: ``virtual_scenario`` (replay, online, outage, cycle),
+``virtual_timescale`` (model seconds per second), ``virtual_discharge_rate``
+(% per model second on battery), and ``virtual_vendorid`` /
 ``virtual_productid`` when the file name (``vendor-model-VVVV_PPPP.hex``)
 does not say.  ``pynutd --demo`` serves the bundled Tripp Lite SMART1500LCDT
 through the real driver (:func:`demo_sections`).
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 import threading
 import time
 from pathlib import Path
@@ -171,11 +173,14 @@ def virtual_opener(section: UpsSection, clock: Any, spec: str) -> Any:
         raise section.error("virtual_scenario",
                             f"virtual_scenario must be one of {', '.join(SCENARIOS)}")
     timescale = section.get_float("virtual_timescale", 1.0, minimum=0.001)
+    rate = section.get_float("virtual_discharge_rate", 0.0)
     vid = section.get_int("virtual_vendorid", -1, 16)
     pid = section.get_int("virtual_productid", -1, 16)
     try:
         device = VirtualHidUps.from_file(path, clock, scenario, timescale,
                                          vid if vid >= 0 else None, pid if pid >= 0 else None)
+        if rate:
+            device.model.scenario = replace(device.model.scenario, discharge_rate=rate)
     except (OSError, ValueError) as exc:
         raise section.error("port", f"cannot load virtual UPS {path}: {exc}") from None
     _DEVICES[(section.name, str(path))] = device
