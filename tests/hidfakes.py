@@ -10,7 +10,12 @@ from twisted.internet.task import Clock
 from pynutd.config import UpsSection
 from pynutd.drivers.base import Update
 from pynutd.drivers.hid import synchronous
-from pynutd.drivers.hid_descriptor import ReportDescriptor, from_hex, parse, parse_reports
+from pynutd.drivers.hid_descriptor import (
+    ReportDescriptor,
+    from_hex,
+    parse,
+    parse_reports,
+)
 from pynutd.drivers.usbhid import UsbHidDriver
 from pynutd.sim.hid_virtual import VirtualHidUps
 

@@ -8,7 +8,12 @@ import pytest
 from hidtools.hid import ReportDescriptor as HtDescriptor
 
 from pynutd.drivers.hid_descriptor import (
-    FEATURE, INPUT, DescriptorError, from_hex, parse, parse_reports,
+    FEATURE,
+    INPUT,
+    DescriptorError,
+    from_hex,
+    parse,
+    parse_reports,
 )
 from pynutd.drivers.hid_tables import path_to_string, string_to_path
 from tests.hidfakes import DESCRIPTORS, FIXTURES, descriptor, reports

@@ -160,8 +160,8 @@ def test_offdelay_ondelay_options() -> None:
 
 def test_fixture_descriptors_all_bind() -> None:
     """Every saved descriptor gets status rows and battery.charge through its table."""
-    from tests.hidfakes import DESCRIPTORS, descriptor
     from pynutd.drivers.hid_map import apply_fixes, bind
+    from tests.hidfakes import DESCRIPTORS, descriptor
     for name in DESCRIPTORS:
         vid, pid = (int(x, 16) for x in name[:-4].rsplit("-", 1)[1].split("_"))
         sub = subdriver_for(vid, pid)

@@ -29,14 +29,30 @@ from pynutd.config import UpsSection
 from pynutd.drivers import tripplite_2012 as tl2012
 from pynutd.drivers.base import CommandRejected, DeviceError, Update
 from pynutd.drivers.hid import (
-    BACKEND_MODULES, DeviceRunner, Executor, HidapiBackend, HidBackend, enumerate_devices,
+    BACKEND_MODULES,
+    DeviceRunner,
+    Executor,
+    HidapiBackend,
+    HidBackend,
+    enumerate_devices,
 )
 from pynutd.drivers.hid_descriptor import DescriptorError, HidField, parse
 from pynutd.drivers.hid_map import (
-    DeviceMap, apply_fixes, bind, encode_write, parse_setting, status_text,
+    DeviceMap,
+    apply_fixes,
+    bind,
+    encode_write,
+    parse_setting,
+    status_text,
 )
 from pynutd.drivers.hid_tables import (
-    FULL, QUICK, SEMI, STATIC, Context, string_index, subdriver_for,
+    FULL,
+    QUICK,
+    SEMI,
+    STATIC,
+    Context,
+    string_index,
+    subdriver_for,
 )
 from pynutd.drivers.hid_tripplite import chemistry
 from pynutd.drivers.usbhid_match import Matcher, choose, scan_devices
@@ -198,9 +214,8 @@ class UsbHidDriver:
                 index = f.decode(self.reports[f.report_id])
                 if index not in self.strings:
                     wanted.add(index)
-        d: Deferred[None] = self.runner.run(_strings, backend, sorted(wanted))
-        d.addCallback(self.strings.update)
-        return d
+        d: Deferred[dict[int, str | None]] = self.runner.run(_strings, backend, sorted(wanted))
+        return d.addCallback(self.strings.update)
 
     def read_raw(self, lengths: Mapping[int, int]) -> Deferred[dict[int, bytes]]:
         """GET_REPORT the given report IDs as they are (``pynutd read --tripplite-layout``)."""

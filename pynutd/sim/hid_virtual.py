@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import replace
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +203,7 @@ def demo_sections(reactor: Any, workdir: Any) -> list[str]:
     for suffix in (".hex", ".reports.txt", ".strings.txt"):
         name = DEMO_FILE[:-len(".hex")] + suffix
         shutil.copy(DATA / name, Path(workdir.path) / name)
-    return [f"[tripplite]\n    driver = usbhid-ups\n    port = virtual:{DEMO_FILE}\n"
-            f"    virtual_scenario = cycle\n"
-            f"    desc = \"Virtual Tripp Lite SMART1500LCDT (HID)\"\n"]
+    section = (f"[tripplite]\n    driver = usbhid-ups\n    port = virtual:{DEMO_FILE}\n"
+               "    virtual_scenario = cycle\n"
+               "    desc = \"Virtual Tripp Lite SMART1500LCDT (HID)\"\n")
+    return [section]

@@ -80,9 +80,10 @@ def collect(driver: Any, layout: bool) -> Deferred[dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the readings; exit 1 when the device cannot be read."""
-    from twisted.internet import reactor
+    from twisted.internet import reactor as _reactor
 
     from pynutd.drivers import create_driver
+    reactor: Any = _reactor
     section = find_section(args)
     driver = create_driver(section, reactor)
     outcome: dict[str, Any] = {}
@@ -95,7 +96,12 @@ def run(args: argparse.Namespace) -> int:
     def start() -> None:
         d = collect(driver, args.tripplite_layout)
         timer = reactor.callLater(TIMEOUT, d.cancel)
-        d.addBoth(lambda r: (timer.cancel() if timer.active() else None, r)[1])
+
+        def stop_timer(result: Any) -> Any:
+            if timer.active():
+                timer.cancel()
+            return result
+        d.addBoth(stop_timer)
         d.addBoth(finish)
 
     reactor.callWhenRunning(start)

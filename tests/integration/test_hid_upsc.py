@@ -87,15 +87,17 @@ def test_pynutd_read_json(tmp_path: Path) -> None:
     """pynutd read prints the UPS's variables as JSON (and the seed tool's layout)."""
     conf = _confdir(tmp_path, "")
     base = [sys.executable, "-m", "pynutd", "read", "-c", str(conf)]
-    proc = subprocess.run(base + ["tl"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    proc = subprocess.run(base + ["tl"], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     values = json.loads(proc.stdout)
     assert values["ups.status"] == "OL" and values["battery.charge"] == "100"
     proc = subprocess.run(base + ["--tripplite-layout"], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
+                          timeout=60, cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stderr
     layout = json.loads(proc.stdout)
     assert layout["config"] == {"voltage": 120, "frequency": 60, "power": 1500}
     assert layout["health"] == 100 and layout["time to empty"] == 1800
-    proc = subprocess.run(base + ["nosuch"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    proc = subprocess.run(base + ["nosuch"], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          check=False)
     assert proc.returncode == 2 and "no UPS [nosuch]" in proc.stderr
