@@ -85,6 +85,7 @@ class UsbHidDriver:
         self.values: dict[str, str] = {}
         self.flags: dict[str, bool] = {}
         self.missing_2012: set[str] = set()
+        self.raw_descriptor = b""
         self.dirty = True
 
     # -- Driver interface ------------------------------------------------------
@@ -113,6 +114,7 @@ class UsbHidDriver:
         except (OSError, ValueError) as exc:
             raise DeviceError(f"cannot open HID device: {exc}") from None
         self.backend = backend
+        self.raw_descriptor = bytes(raw)
         try:
             desc = parse(raw)
         except DescriptorError as exc:
@@ -223,6 +225,17 @@ class UsbHidDriver:
             raise DeviceError("device not connected")
         return self.runner.run(_fetch, self.backend, lengths)
 
+    def dump_text(self) -> Deferred[dict[str, str]]:
+        """Read every feature report; fire with the ``.hex``, ``.reports.txt``
+        and ``.strings.txt`` texts a virtual UPS (and a bug report) uses."""
+        if self.backend is None or self.map is None:
+            raise DeviceError("device not connected")
+        desc, backend = self.map.desc, self.backend
+        lengths = {rid: desc.report_length(rid) for rid in desc.report_ids()}
+        d: Deferred[Any] = self.runner.run(_fetch_each, backend, lengths)
+        d.addCallback(lambda got: dump_texts(self.raw_descriptor, got[0], got[1], backend))
+        return d
+
     # -- writing ---------------------------------------------------------------------
 
     @inlineCallbacks
@@ -297,6 +310,38 @@ def _fetch(backend: HidBackend, wanted: Mapping[int, int]) -> dict[int, bytes]:
     if wanted and not replies:
         raise DeviceError("no report could be read (" + "; ".join(errors[:3]) + ")")
     return replies
+
+
+def _fetch_each(backend: HidBackend, wanted: Mapping[int, int]
+                ) -> tuple[dict[int, bytes | str], dict[int, str]]:
+    """GET_REPORT every report (an error's text instead of raising) and strings 1-15."""
+    replies: dict[int, bytes | str] = {}
+    for rid, length in wanted.items():
+        try:
+            replies[rid] = backend.get_feature_report(rid, length)
+        except OSError as exc:
+            replies[rid] = str(exc) or "error"
+    strings = {i: text for i in range(1, 16) if (text := backend.get_string(i))}
+    return replies, strings
+
+
+def dump_texts(raw: bytes, replies: Mapping[int, bytes | str], indexed: Mapping[int, str],
+               backend: HidBackend) -> dict[str, str]:
+    """Return the three dump files' texts (see docs/usb-hid.md, bug reports)."""
+    hexlines = [" ".join(f"{b:02x}" for b in raw[i:i + 16]) for i in range(0, len(raw), 16)]
+    ident = (f"{backend.vendor_id:04x}:{backend.product_id:04x} "
+             f"{backend.manufacturer or '?'} / {backend.product or '?'}")
+    reports = [f"# Feature reports of {ident}, read by pynutd (GET_REPORT, ID first)."]
+    for rid, data in sorted(replies.items()):
+        if isinstance(data, bytes) and data:
+            reports.append(f"{rid:02x}: " + " ".join(f"{b:02x}" for b in data))
+        else:
+            reports.append(f"# {rid:02x}: {data or 'empty reply'}")
+    strings = [f"manufacturer: {backend.manufacturer or ''}",
+               f"product: {backend.product or ''}", f"serial: {backend.serial or ''}"]
+    strings += [f"{index}: {text}" for index, text in sorted(indexed.items())]
+    return {".hex": "\n".join(hexlines) + "\n", ".reports.txt": "\n".join(reports) + "\n",
+            ".strings.txt": "\n".join(strings) + "\n"}
 
 
 def _strings(backend: HidBackend, indexes: list[int]) -> dict[int, str | None]:

@@ -7,12 +7,15 @@ strings, exactly as ``upsc`` shows them).  ``--auto`` needs no
 configuration: it reads the first HID UPS plugged in.  ``--tripplite-layout``
 prints the seed tool's object instead (config, health, input, output,
 status booleans, time to empty) from Tripp Lite's fixed report layout.
+``--dump DIR`` saves the descriptor, every feature report and the USB strings
+in the files ``port = virtual:`` loads: what a bug report needs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="configuration directory (default: pynutd's -c, /etc/nut)")
     parser.add_argument("--auto", action="store_true",
                         help="no configuration: read the first HID UPS found")
+    parser.add_argument("--dump", metavar="DIR", default=None,
+                        help="write the device's report descriptor, every feature report and "
+                             "its strings to DIR (for a bug report, or port = virtual:)")
     parser.add_argument("--tripplite-layout", action="store_true",
                         help="print the Tripp Lite seed tool's JSON (config, health, input, "
                              "output, status, time to empty)")
@@ -57,19 +63,22 @@ def find_section(args: argparse.Namespace) -> UpsSection:
     return sections[0]
 
 
-def collect(driver: Any, layout: bool) -> Deferred[dict[str, Any]]:
+def collect(driver: Any, layout: bool, dump: bool = False) -> Deferred[dict[str, Any]]:
     """Connect, read, disconnect; fire with the JSON object to print."""
     from pynutd.drivers.base import poll_once
-    if not layout:
+    if not layout and not dump:
         d: Deferred[Any] = poll_once(driver)
         d.addCallback(lambda values: dict(sorted(values.items())))
         return d
     from pynutd.drivers import tripplite_2012
     if not hasattr(driver, "read_raw"):
-        raise ConfigError("ups.conf", None, "--tripplite-layout needs driver = usbhid-ups")
+        raise ConfigError("ups.conf", None, "this option needs driver = usbhid-ups")
     d = maybeDeferred(driver.connect)
-    d.addCallback(lambda _: driver.read_raw(tripplite_2012.report_lengths()))
-    d.addCallback(tripplite_2012.seed_layout)
+    if dump:
+        d.addCallback(lambda _: driver.dump_text())
+    else:
+        d.addCallback(lambda _: driver.read_raw(tripplite_2012.report_lengths()))
+        d.addCallback(tripplite_2012.seed_layout)
 
     def close(result: Any) -> Any:
         driver.disconnect()
@@ -94,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             reactor.stop()
 
     def start() -> None:
-        d = collect(driver, args.tripplite_layout)
+        d = collect(driver, args.tripplite_layout, bool(args.dump))
         timer = reactor.callLater(TIMEOUT, d.cancel)
 
         def stop_timer(result: Any) -> Any:
@@ -111,6 +120,20 @@ def run(args: argparse.Namespace) -> int:
         why = result.getErrorMessage() if result is not None else "no answer"
         print(f"pynutd: cannot read {section.name}: {why}", file=sys.stderr)
         return 1
+    if args.dump:
+        return write_dump(Path(args.dump), result, driver)
     json.dump(result, sys.stdout, indent=4)
     sys.stdout.write("\n")
+    return 0
+
+
+def write_dump(folder: Path, texts: dict[str, str], driver: Any) -> int:
+    """Write ``vendor-product-VVVV_PPPP.{hex,reports.txt,strings.txt}`` into ``folder``."""
+    ids = driver.values
+    model = re.sub(r"[^a-z0-9]+", "", (ids.get("ups.model") or "ups").lower()) or "ups"
+    stem = f"{model}-{ids.get('ups.vendorid', '0000')}_{ids.get('ups.productid', '0000')}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix, text in texts.items():
+        (folder / f"{stem}{suffix}").write_text(text)
+    print(f"wrote {folder / stem}.hex, .reports.txt and .strings.txt")
     return 0

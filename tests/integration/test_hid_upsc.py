@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from pynutd.drivers.hid_descriptor import from_hex, parse_reports
 from tests.integration.harness import ROOT, Pynutd, chat, run
 from tests.integration.upsmon import Upsmon
 
@@ -84,7 +85,7 @@ def test_upsc_upsrw_upscmd_on_virtual_tripplite(tmp_path: Path) -> None:
 
 
 def test_pynutd_read_json(tmp_path: Path) -> None:
-    """pynutd read prints the UPS's variables as JSON (and the seed tool's layout)."""
+    """pynutd read: JSON variables, the seed tool's layout, and a dump a virtual UPS loads."""
     conf = _confdir(tmp_path, "")
     base = [sys.executable, "-m", "pynutd", "read", "-c", str(conf)]
     proc = subprocess.run(base + ["tl"], capture_output=True, text=True, timeout=60, cwd=ROOT,
@@ -98,6 +99,15 @@ def test_pynutd_read_json(tmp_path: Path) -> None:
     layout = json.loads(proc.stdout)
     assert layout["config"] == {"voltage": 120, "frequency": 60, "power": 1500}
     assert layout["health"] == 100 and layout["time to empty"] == 1800
+    dump = tmp_path / "dump"
+    proc = subprocess.run(base + ["tl", "--dump", str(dump)], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    saved = parse_reports((dump / "trippliteups-09ae_3016.reports.txt").read_text())
+    original = parse_reports((conf / f"{STEM}.reports.txt").read_text())
+    assert {rid: saved[rid] for rid in original} == original
+    assert from_hex((dump / "trippliteups-09ae_3016.hex").read_text()) == \
+        from_hex((conf / f"{STEM}.hex").read_text())
     proc = subprocess.run(base + ["nosuch"], capture_output=True, text=True, timeout=60, cwd=ROOT,
                           check=False)
     assert proc.returncode == 2 and "no UPS [nosuch]" in proc.stderr
