@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
+
+from pynutd.drivers.base import DeviceError
 
 log = logging.getLogger(__name__)
 
@@ -193,3 +195,59 @@ class DeviceRunner:
 def synchronous(func: Callable[..., T], *args: Any) -> Deferred[T]:
     """An executor running the call at once on the caller's thread (tests)."""
     return maybeDeferred(func, *args)
+
+
+# -- blocking helpers (run on the device thread) ----------------------------------
+
+def fetch_reports(backend: HidBackend, wanted: Mapping[int, int]) -> dict[int, bytes]:
+    """GET_REPORT every wanted report; raise DeviceError only if all fail."""
+    replies: dict[int, bytes] = {}
+    errors = []
+    for rid, length in wanted.items():
+        try:
+            data = backend.get_feature_report(rid, length)
+        except OSError as exc:
+            errors.append(f"0x{rid:02x}: {exc}")
+            continue
+        if data and data[0] == rid:
+            replies[rid] = data
+    if wanted and not replies:
+        raise DeviceError("no report could be read (" + "; ".join(errors[:3]) + ")")
+    return replies
+
+
+def fetch_all(backend: HidBackend, wanted: Mapping[int, int]
+                ) -> tuple[dict[int, bytes | str], dict[int, str]]:
+    """GET_REPORT every report (an error's text instead of raising) and strings 1-15."""
+    replies: dict[int, bytes | str] = {}
+    for rid, length in wanted.items():
+        try:
+            replies[rid] = backend.get_feature_report(rid, length)
+        except OSError as exc:
+            replies[rid] = str(exc) or "error"
+    strings = {i: text for i in range(1, 16) if (text := backend.get_string(i))}
+    return replies, strings
+
+
+def dump_texts(raw: bytes, replies: Mapping[int, bytes | str], indexed: Mapping[int, str],
+               backend: HidBackend) -> dict[str, str]:
+    """Return the three dump files' texts (see docs/usb-hid.md, bug reports)."""
+    hexlines = [" ".join(f"{b:02x}" for b in raw[i:i + 16]) for i in range(0, len(raw), 16)]
+    ident = (f"{backend.vendor_id:04x}:{backend.product_id:04x} "
+             f"{backend.manufacturer or '?'} / {backend.product or '?'}")
+    reports = [f"# Feature reports of {ident}, read by pynutd (GET_REPORT, ID first)."]
+    for rid, data in sorted(replies.items()):
+        if isinstance(data, bytes) and data:
+            reports.append(f"{rid:02x}: " + " ".join(f"{b:02x}" for b in data))
+        else:
+            reports.append(f"# {rid:02x}: {data or 'empty reply'}")
+    strings = [f"manufacturer: {backend.manufacturer or ''}",
+               f"product: {backend.product or ''}", f"serial: {backend.serial or ''}"]
+    strings += [f"{index}: {text}" for index, text in sorted(indexed.items())]
+    return {".hex": "\n".join(hexlines) + "\n", ".reports.txt": "\n".join(reports) + "\n",
+            ".strings.txt": "\n".join(strings) + "\n"}
+
+
+def fetch_strings(backend: HidBackend, indexes: list[int]) -> dict[int, str | None]:
+    """Read the USB strings with these indexes."""
+    return {i: backend.get_string(i) for i in indexes}

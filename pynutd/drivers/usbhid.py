@@ -34,7 +34,11 @@ from pynutd.drivers.hid import (
     Executor,
     HidapiBackend,
     HidBackend,
+    dump_texts,
     enumerate_devices,
+    fetch_all,
+    fetch_reports,
+    fetch_strings,
 )
 from pynutd.drivers.hid_descriptor import DescriptorError, HidField, parse
 from pynutd.drivers.hid_map import (
@@ -183,7 +187,7 @@ class UsbHidDriver:
                   for rid in dmap.report_ids(tiers, quick_only)}
         if self.missing_2012:
             wanted.update(tl2012.report_lengths())
-        replies = yield self.runner.run(_fetch, backend, wanted)
+        replies = yield self.runner.run(fetch_reports, backend, wanted)
         for rid, data in replies.items():
             self.reports[rid] = _merge(data, self.reports.get(rid), wanted[rid])
         if self.missing_2012:
@@ -216,14 +220,15 @@ class UsbHidDriver:
                 index = f.decode(self.reports[f.report_id])
                 if index not in self.strings:
                     wanted.add(index)
-        d: Deferred[dict[int, str | None]] = self.runner.run(_strings, backend, sorted(wanted))
+        d: Deferred[dict[int, str | None]] = self.runner.run(
+            fetch_strings, backend, sorted(wanted))
         return d.addCallback(self.strings.update)
 
     def read_raw(self, lengths: Mapping[int, int]) -> Deferred[dict[int, bytes]]:
         """GET_REPORT the given report IDs as they are (``pynutd read --tripplite-layout``)."""
         if self.backend is None:
             raise DeviceError("device not connected")
-        return self.runner.run(_fetch, self.backend, lengths)
+        return self.runner.run(fetch_reports, self.backend, lengths)
 
     def dump_text(self) -> Deferred[dict[str, str]]:
         """Read every feature report; fire with the ``.hex``, ``.reports.txt``
@@ -232,7 +237,7 @@ class UsbHidDriver:
             raise DeviceError("device not connected")
         desc, backend = self.map.desc, self.backend
         lengths = {rid: desc.report_length(rid) for rid in desc.report_ids()}
-        d: Deferred[Any] = self.runner.run(_fetch_each, backend, lengths)
+        d: Deferred[Any] = self.runner.run(fetch_all, backend, lengths)
         d.addCallback(lambda got: dump_texts(self.raw_descriptor, got[0], got[1], backend))
         return d
 
@@ -291,61 +296,6 @@ class UsbHidDriver:
         yield self.instcmd("load.on.delay", on_delay)
         yield deferLater(self.reactor, COMMAND_GAP, lambda: None)
         yield self.instcmd("load.off.delay", self.values.get("ups.delay.shutdown", "20"))
-
-
-# -- blocking helpers (run on the device thread) -------------------------------------
-
-def _fetch(backend: HidBackend, wanted: Mapping[int, int]) -> dict[int, bytes]:
-    """GET_REPORT every wanted report; raise DeviceError only if all fail."""
-    replies: dict[int, bytes] = {}
-    errors = []
-    for rid, length in wanted.items():
-        try:
-            data = backend.get_feature_report(rid, length)
-        except OSError as exc:
-            errors.append(f"0x{rid:02x}: {exc}")
-            continue
-        if data and data[0] == rid:
-            replies[rid] = data
-    if wanted and not replies:
-        raise DeviceError("no report could be read (" + "; ".join(errors[:3]) + ")")
-    return replies
-
-
-def _fetch_each(backend: HidBackend, wanted: Mapping[int, int]
-                ) -> tuple[dict[int, bytes | str], dict[int, str]]:
-    """GET_REPORT every report (an error's text instead of raising) and strings 1-15."""
-    replies: dict[int, bytes | str] = {}
-    for rid, length in wanted.items():
-        try:
-            replies[rid] = backend.get_feature_report(rid, length)
-        except OSError as exc:
-            replies[rid] = str(exc) or "error"
-    strings = {i: text for i in range(1, 16) if (text := backend.get_string(i))}
-    return replies, strings
-
-
-def dump_texts(raw: bytes, replies: Mapping[int, bytes | str], indexed: Mapping[int, str],
-               backend: HidBackend) -> dict[str, str]:
-    """Return the three dump files' texts (see docs/usb-hid.md, bug reports)."""
-    hexlines = [" ".join(f"{b:02x}" for b in raw[i:i + 16]) for i in range(0, len(raw), 16)]
-    ident = (f"{backend.vendor_id:04x}:{backend.product_id:04x} "
-             f"{backend.manufacturer or '?'} / {backend.product or '?'}")
-    reports = [f"# Feature reports of {ident}, read by pynutd (GET_REPORT, ID first)."]
-    for rid, data in sorted(replies.items()):
-        if isinstance(data, bytes) and data:
-            reports.append(f"{rid:02x}: " + " ".join(f"{b:02x}" for b in data))
-        else:
-            reports.append(f"# {rid:02x}: {data or 'empty reply'}")
-    strings = [f"manufacturer: {backend.manufacturer or ''}",
-               f"product: {backend.product or ''}", f"serial: {backend.serial or ''}"]
-    strings += [f"{index}: {text}" for index, text in sorted(indexed.items())]
-    return {".hex": "\n".join(hexlines) + "\n", ".reports.txt": "\n".join(reports) + "\n",
-            ".strings.txt": "\n".join(strings) + "\n"}
-
-
-def _strings(backend: HidBackend, indexes: list[int]) -> dict[int, str | None]:
-    return {i: backend.get_string(i) for i in indexes}
 
 
 def _merge(data: bytes, old: bytes | None, length: int) -> bytes:
