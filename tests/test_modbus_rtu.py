@@ -7,8 +7,19 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from pynutd.drivers.base import DeviceError
 from pynutd.drivers.modbus_rtu import (
-    ExceptionResponse, OtherRequest, ReadRequest, ReadResponse, RtuBusProtocol, WriteRequest,
-    WriteResponse, crc16, crc_ok, encode_response, parse_request, parse_response, with_crc,
+    ExceptionResponse,
+    OtherRequest,
+    ReadRequest,
+    ReadResponse,
+    RtuBusProtocol,
+    WriteRequest,
+    WriteResponse,
+    crc16,
+    crc_ok,
+    encode_response,
+    parse_request,
+    parse_response,
+    with_crc,
 )
 from tests.mustfakes import FRAMES, ClockPort, scripted
 

@@ -13,7 +13,11 @@ from pynutd.config import ConfigError, UpsSection
 from pynutd.drivers import DRIVERS
 from pynutd.drivers.base import CommandRejected, CommandUnknown, DeviceError, Poller
 from pynutd.drivers.modbus_rtu import (
-    ReadRequest, ReadResponse, WriteRequest, encode_response, with_crc,
+    ReadRequest,
+    ReadResponse,
+    WriteRequest,
+    encode_response,
+    with_crc,
 )
 from pynutd.drivers.must_ep20 import MustEp20, create
 from pynutd.sim.must_ep20 import Ep20Slave

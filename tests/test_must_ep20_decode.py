@@ -8,8 +8,14 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from pynutd.drivers.base import CommandRejected
 from pynutd.drivers.must_ep20_decode import (
-    decode_settings, decode_status, encode_setting, find_setting, invalid_settings,
-    invalid_status, model_name, registers,
+    decode_settings,
+    decode_status,
+    encode_setting,
+    find_setting,
+    invalid_settings,
+    invalid_status,
+    model_name,
+    registers,
 )
 from pynutd.ups import VarSpec
 from tests.mustfakes import FRAMES, load_golden

@@ -13,7 +13,13 @@ from twisted.internet.task import deferLater
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from pynutd.drivers.modbus_rtu import (
-    ReadRequest, ReadResponse, RtuBusProtocol, WriteRequest, crc_ok, parse_response, with_crc,
+    ReadRequest,
+    ReadResponse,
+    RtuBusProtocol,
+    WriteRequest,
+    crc_ok,
+    parse_response,
+    with_crc,
 )
 from pynutd.drivers.must_ep20_decode import decode_status, registers
 from pynutd.drivers.must_ep20_scan import probe, serial_opener
@@ -116,7 +122,7 @@ class PhysicsTests(SynchronousTestCase):
     def test_outage_timing(self) -> None:
         """LB comes about two minutes in and lasts at least half a minute."""
         sim = slave("outage")
-        lb = [t for t in range(0, 200) if "LB" in read_status(sim, float(t), 30)["ups.status"]]
+        lb = [t for t in range(200) if "LB" in read_status(sim, float(t), 30)["ups.status"]]
         self.assertTrue(100 <= lb[0] <= 130, lb[0])
         self.assertGreaterEqual(lb[-1] - lb[0], 30)
 

@@ -20,11 +20,10 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from twisted.internet.defer import Deferred, DeferredLock
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
-from twisted.internet.protocol import Protocol
+from twisted.internet.protocol import Protocol, connectionDone
 from twisted.python.failure import Failure
 
 from pynutd.drivers.base import DeviceError
@@ -105,7 +104,7 @@ class WriteRequest:
         return f"write {self.address}={list(self.values)} to slave {self.slave}"
 
 
-Request = Union[ReadRequest, WriteRequest]
+Request = ReadRequest | WriteRequest
 
 
 # -- responses ----------------------------------------------------------------
@@ -140,7 +139,7 @@ class ExceptionResponse:
         return f"exception {self.code} ({EXCEPTION_NAMES.get(self.code, 'unknown')})"
 
 
-Response = Union[ReadResponse, WriteResponse, ExceptionResponse]
+Response = ReadResponse | WriteResponse | ExceptionResponse
 
 
 def encode_response(response: Response) -> bytes:
@@ -270,7 +269,7 @@ class RtuBusProtocol(Protocol):
     problem seen.
     """
 
-    def __init__(self, clock: IReactorTime, timeout: float = 0.5, tries: int = 3) -> None:
+    def __init__(self, clock: Any, timeout: float = 0.5, tries: int = 3) -> None:
         self.clock = clock
         self.timeout = timeout
         self.tries = tries
@@ -286,7 +285,7 @@ class RtuBusProtocol(Protocol):
     def connectionMade(self) -> None:
         self.connected_ok = True
 
-    def connectionLost(self, reason: Failure = Failure(Exception("closed"))) -> None:
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.connected_ok = False
         self.lost_reason = f"serial port closed: {reason.getErrorMessage()}"
         pending, self._pending = self._pending, None
@@ -331,8 +330,8 @@ class RtuBusProtocol(Protocol):
         # Bytes left from an earlier exchange can only confuse this one.
         self._buffer = b""
         self._received = 0
-        assert self.transport is not None
-        self.transport.write(pending.request.encode())
+        transport: Any = self.transport   # ITransport; zope types need a plugin
+        transport.write(pending.request.encode())
         pending.timer = self.clock.callLater(self.timeout, self._timed_out, pending)
 
     def _timed_out(self, pending: _Transaction) -> None:
@@ -368,7 +367,7 @@ class _Transaction:
         self.validate = validate
         self.tries_left = tries
         self.deferred = deferred
-        self.timer: IDelayedCall | None = None
+        self.timer: Any = None     # IDelayedCall while a try is out
         self.problem = ""
 
     def cancel_timer(self) -> None:

@@ -29,16 +29,30 @@ from twisted.internet.defer import Deferred, ensureDeferred
 from pynutd.config import UpsSection
 from pynutd.drivers.base import CommandRejected, CommandUnknown, DeviceError, Update
 from pynutd.drivers.modbus_rtu import (
-    ExceptionResponse, ReadRequest, ReadResponse, Response, RtuBusProtocol, WriteRequest,
+    ExceptionResponse,
+    ReadRequest,
+    ReadResponse,
+    Response,
+    RtuBusProtocol,
+    WriteRequest,
 )
 from pynutd.drivers.must_ep20_decode import (
-    decode_settings, decode_status, encode_setting, find_setting, invalid_settings,
-    invalid_status, registers,
-)
-from pynutd.drivers.must_ep20_tables import (
-    COMMANDS, DEFAULT_SLAVE, SETTINGS_BLOCK, SETTINGS_TAIL, STATUS_BLOCK,
+    decode_settings,
+    decode_status,
+    encode_setting,
+    find_setting,
+    invalid_settings,
+    invalid_status,
+    registers,
 )
 from pynutd.drivers.must_ep20_scan import scan, serial_opener
+from pynutd.drivers.must_ep20_tables import (
+    COMMANDS,
+    DEFAULT_SLAVE,
+    SETTINGS_BLOCK,
+    SETTINGS_TAIL,
+    STATUS_BLOCK,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +108,9 @@ class MustEp20:
     def disconnect(self) -> None:
         bus, self._bus = self._bus, None
         self._users = 0
-        if bus is not None and bus.transport is not None:
-            bus.transport.loseConnection()
+        transport: Any = bus.transport if bus is not None else None
+        if transport is not None:
+            transport.loseConnection()
 
     def poll(self, tier: str) -> Deferred[Update]:
         return ensureDeferred(self._with_bus(lambda: self._poll(tier)))

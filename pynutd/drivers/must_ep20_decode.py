@@ -13,8 +13,17 @@ from collections.abc import Mapping
 
 from pynutd.drivers.base import CommandRejected
 from pynutd.drivers.must_ep20_tables import (
-    ALARM_BITS, AVR_TOKENS, CHARGER_STATUS, FAULTS, GRID_PRESENT, LOW_BATTERY_FAULTS,
-    READINGS, SETTINGS, WORK_STATES, Setting, deci,
+    ALARM_BITS,
+    AVR_TOKENS,
+    CHARGER_STATUS,
+    FAULTS,
+    GRID_PRESENT,
+    LOW_BATTERY_FAULTS,
+    READINGS,
+    SETTINGS,
+    WORK_STATES,
+    Setting,
+    deci,
 )
 from pynutd.ups import STATUS_ORDER, VarSpec
 

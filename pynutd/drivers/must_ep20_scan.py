@@ -32,7 +32,8 @@ def serial_opener(port: str, reactor: Any, dtr: bool | None,
     """
     def opener(protocol: Any) -> Any:
         from twisted.internet.serialport import SerialPort
-        transport = SerialPort(protocol, port, reactor, baudrate=BAUDRATE)
+        transport = SerialPort(protocol, port, reactor,  # type: ignore[no-untyped-call]
+                               baudrate=BAUDRATE)
         for line, value in (("DTR", dtr), ("RTS", rts)):
             if value is None:
                 continue

@@ -21,8 +21,16 @@ import tty
 from typing import Any
 
 from pynutd.drivers.modbus_rtu import (
-    READ_HOLDING, WRITE_MULTIPLE, ExceptionResponse, OtherRequest, ReadRequest, ReadResponse,
-    Request, WriteResponse, encode_response, parse_request,
+    READ_HOLDING,
+    WRITE_MULTIPLE,
+    ExceptionResponse,
+    OtherRequest,
+    ReadRequest,
+    ReadResponse,
+    Request,
+    WriteResponse,
+    encode_response,
+    parse_request,
 )
 from pynutd.sim.must_ep20_model import SCENARIOS, Ep20Model, Scenario
 
@@ -191,15 +199,17 @@ def demo_sections(reactor: Any, workdir: Any) -> list[str]:
     workdir.cleanups.append(server.stop)
     # lowbatt = 30: the scenario's outage reaches it about 50 s in, so the
     # demo shows OB LB for half a minute before the mains come back.
-    return [f"[ep20]\n    driver = must_ep2000pro\n    port = {server.path}\n"
-            f"    lowbatt = 30\n    desc = \"Simulated MUST EP20\"\n"]
+    return [(f"[ep20]\n    driver = must_ep2000pro\n    port = {server.path}\n"
+             f"    lowbatt = 30\n    desc = \"Simulated MUST EP20\"\n")]
 
 
 def main(args: Any) -> int:
     """Run the simulator alone until killed (or ``--duration`` seconds)."""
     import signal
 
-    from twisted.internet import reactor
+    from twisted.internet import reactor as _reactor
+
+    reactor: Any = _reactor
 
     scenario = SCENARIOS[args.scenario]
     server = start(reactor, scenario, args.speed, args.fault_rate, args.zero_rate,

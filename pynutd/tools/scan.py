@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         takes_ports = "ports" in inspect.signature(scanner).parameters
         try:
             results = scanner(ports=args.port) if takes_ports else scanner()
-        except Exception as exc:  # one broken scanner must not hide the others
+        except Exception as exc:  # noqa: BLE001 -- one broken scanner must not hide the others
             print(f"  ({target.split(':')[0]} failed: {exc})")
             continue
         for description, section in results:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 from tests.integration.harness import ROOT, run
 
@@ -27,7 +28,7 @@ class Peer:
         self.proc: subprocess.Popen[str] | None = None
         self.path = ""
 
-    def __enter__(self) -> "Peer":
+    def __enter__(self) -> Self:
         self._log = open(self.logpath, "w")
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=self._log,
                                      text=True, cwd=ROOT,

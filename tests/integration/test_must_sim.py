@@ -62,10 +62,10 @@ def test_scan_finds_the_simulator(tmp_path):
 def test_demo_serves_the_simulated_ep20(tmp_path):
     """pynutd --demo serves an EP20 through the real driver over a pty."""
     port, web_port = free_port(), free_port()
-    log = open(tmp_path / "demo.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "pynutd", "--demo", "--port", str(port),
-                             "--web-port", str(web_port)], cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
+    with open(tmp_path / "demo.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "pynutd", "--demo", "--port", str(port),
+                                 "--web-port", str(web_port)], cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT)
     try:
         wait_port(port)
         reply = ""
@@ -84,4 +84,3 @@ def test_demo_serves_the_simulated_ep20(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.close()

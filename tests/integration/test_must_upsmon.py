@@ -24,8 +24,9 @@ def test_upsmon_primary_sets_fsd_on_low_battery(tmp_path):
                     time.sleep(0.1)
                 upsmon.wait_shutdown(5)
                 statuses.add(chat(server.port, ["GET VAR ep20 ups.status"]).strip())
-            # upsmon only acts on OB LB; FSD is then latched in front of the status.
-            assert 'VAR ep20 ups.status "OB DISCHRG LB"' in statuses, statuses
+            # upsmon acts on OB LB (often before this loop sees it unflagged); FSD is
+            # then latched in front of the status.
+            assert 'VAR ep20 ups.status "OB DISCHRG"' in statuses, statuses
             assert 'VAR ep20 ups.status "FSD OB DISCHRG LB"' in statuses, statuses
             final = chat(server.port, ["GET VAR ep20 ups.status"])
             assert final.startswith('VAR ep20 ups.status "FSD ')
