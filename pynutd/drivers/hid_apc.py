@@ -11,9 +11,22 @@ test-case-name: tests.test_hid_golden
 from __future__ import annotations
 
 from pynutd.drivers.hid_tables import (
-    QUICK, SEMI, HidAbsent, HidCommand, HidStatus, HidVar, Subdriver, beeper,
-    beeper_commands, delay_commands, kelvin_celsius, lookup, packed_date, string_index,
-    status_rows, test_result,
+    QUICK,
+    SEMI,
+    HidAbsent,
+    HidCommand,
+    HidStatus,
+    HidVar,
+    Subdriver,
+    beeper,
+    beeper_commands,
+    delay_commands,
+    kelvin_celsius,
+    lookup,
+    packed_date,
+    selftest_result,
+    status_rows,
+    string_index,
 )
 
 APC_VENDORID = 0x051D
@@ -72,7 +85,7 @@ APC = Subdriver(
         *_delays("UPS.PowerSummary"),
         *_delays("UPS.Output"),
         *_delays(_GC, "APCDelayBeforeReboot", "APCDelayBeforeStartup", "APCDelayBeforeShutdown"),
-        HidVar("ups.test.result", "UPS.Battery.Test", convert=test_result),
+        HidVar("ups.test.result", "UPS.Battery.Test", convert=selftest_result),
         HidVar("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", convert=beeper),
         HidVar("ups.mfr.date", "UPS.ManufacturerDate", convert=packed_date),
         HidVar("ups.mfr.date", "UPS.PowerSummary.ManufacturerDate", convert=packed_date),

@@ -14,8 +14,21 @@ test-case-name: tests.test_hid_golden
 from __future__ import annotations
 
 from pynutd.drivers.hid_tables import (
-    QUICK, SEMI, Context, FieldFix, HidAbsent, HidCommand, HidStatus, HidVar, Subdriver,
-    beeper, beeper_commands, c_format, string_index, test_commands, test_result,
+    QUICK,
+    SEMI,
+    Context,
+    FieldFix,
+    HidAbsent,
+    HidCommand,
+    HidStatus,
+    HidVar,
+    Subdriver,
+    beeper,
+    beeper_commands,
+    c_format,
+    selftest_commands,
+    selftest_result,
+    string_index,
 )
 
 CPS_VENDORID = 0x0764
@@ -62,7 +75,7 @@ CYBERPOWER = Subdriver(
         HidVar("battery.voltage", "UPS.PowerSummary.Voltage", convert=battery_volts),
         HidVar("ups.load", f"{_OUT}.PercentLoad"),
         HidVar("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", convert=beeper),
-        HidVar("ups.test.result", f"{_OUT}.Test", convert=test_result),
+        HidVar("ups.test.result", f"{_OUT}.Test", convert=selftest_result),
         HidVar("ups.realpower.nominal", f"{_OUT}.ConfigActivePower"),
         HidAbsent("ups.delay.start", f"{_OUT}.DelayBeforeStartup", ON_DELAY),
         HidAbsent("ups.delay.shutdown", f"{_OUT}.DelayBeforeShutdown", OFF_DELAY),
@@ -92,7 +105,7 @@ CYBERPOWER = Subdriver(
         HidStatus(f"{_OUT}.Overload", "overload"),
     ),
     commands=(
-        *test_commands(f"{_OUT}.Test"),
+        *selftest_commands(f"{_OUT}.Test"),
         HidCommand("load.off.delay", f"{_OUT}.DelayBeforeShutdown", OFF_DELAY),
         HidCommand("load.on.delay", f"{_OUT}.DelayBeforeStartup", ON_DELAY),
         HidCommand("shutdown.stop", f"{_OUT}.DelayBeforeShutdown", "-1"),

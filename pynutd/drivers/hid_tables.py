@@ -173,7 +173,7 @@ def scaled(scale: str, fmt: str = "%.1f") -> Converter:
 TEST_RESULT = {1: "Done and passed", 2: "Done and warning", 3: "Done and error",
                4: "Aborted", 5: "In progress", 6: "No test initiated", 7: "Test scheduled"}
 BEEPER = {1: "disabled", 2: "enabled", 3: "muted"}
-test_result = lookup(TEST_RESULT)
+selftest_result = lookup(TEST_RESULT)
 beeper = lookup(BEEPER)
 
 
@@ -313,7 +313,7 @@ def beeper_commands(path: str) -> tuple[HidCommand, ...]:
             HidCommand("beeper.mute", path, "3"))
 
 
-def test_commands(path: str) -> tuple[HidCommand, ...]:
+def selftest_commands(path: str) -> tuple[HidCommand, ...]:
     """Battery test commands on a Test path (1 quick, 2 deep, 3 abort)."""
     return (HidCommand("test.battery.start.quick", path, "1"),
             HidCommand("test.battery.start.deep", path, "2"),
@@ -371,9 +371,9 @@ GENERIC = Subdriver(
         *delay_rows("UPS.PowerSummary"),
         *delay_rows("UPS.Output"),
         *delay_rows("UPS.OutletSystem.Outlet"),
-        HidVar("ups.test.result", "UPS.BatterySystem.Test", convert=test_result),
-        HidVar("ups.test.result", "UPS.Battery.Test", convert=test_result),
-        HidVar("ups.test.result", "UPS.Output.Test", convert=test_result),
+        HidVar("ups.test.result", "UPS.BatterySystem.Test", convert=selftest_result),
+        HidVar("ups.test.result", "UPS.Battery.Test", convert=selftest_result),
+        HidVar("ups.test.result", "UPS.Output.Test", convert=selftest_result),
         HidVar("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", convert=beeper),
         HidVar("ups.load", "UPS.Output.PercentLoad"),
         HidVar("ups.load", "UPS.OutletSystem.Outlet.PercentLoad"),
@@ -402,8 +402,8 @@ GENERIC = Subdriver(
         HidStatus("UPS.Output.Boost", "boost"), HidStatus("UPS.Output.Overload", "overload"),
     ),
     commands=(
-        *test_commands("UPS.BatterySystem.Test"), *test_commands("UPS.Battery.Test"),
-        *test_commands("UPS.Output.Test"),
+        *selftest_commands("UPS.BatterySystem.Test"), *selftest_commands("UPS.Battery.Test"),
+        *selftest_commands("UPS.Output.Test"),
         *delay_commands("UPS.PowerSummary"), *delay_commands("UPS.Output"),
         *delay_commands("UPS.OutletSystem.Outlet"),
         *beeper_commands("UPS.PowerSummary.AudibleAlarmControl"),

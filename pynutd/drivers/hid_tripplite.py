@@ -13,9 +13,23 @@ test-case-name: tests.test_hid_tables
 from __future__ import annotations
 
 from pynutd.drivers.hid_tables import (
-    QUICK, SEMI, STATIC, Context, FieldFix, HidAbsent, HidCommand, HidStatus, HidVar, Subdriver,
-    beeper, beeper_commands, kelvin_celsius, scaled, string_index,
-    test_commands, test_result,
+    QUICK,
+    SEMI,
+    STATIC,
+    Context,
+    FieldFix,
+    HidAbsent,
+    HidCommand,
+    HidStatus,
+    HidVar,
+    Subdriver,
+    beeper,
+    beeper_commands,
+    kelvin_celsius,
+    scaled,
+    selftest_commands,
+    selftest_result,
+    string_index,
 )
 
 TRIPPLITE_VENDORID = 0x09AE
@@ -98,7 +112,7 @@ TRIPPLITE = Subdriver(
         HidVar("ups.timer.start", f"{_OUTLET}.TLDelayBeforeStartup", tier=QUICK),
         HidVar("ups.timer.shutdown", f"{_OUTLET}.DelayBeforeShutdown", tier=QUICK),
         HidVar("ups.timer.reboot", f"{_OUTLET}.DelayBeforeReboot", tier=QUICK),
-        HidVar("ups.test.result", "UPS.BatterySystem.Test", convert=test_result),
+        HidVar("ups.test.result", "UPS.BatterySystem.Test", convert=selftest_result),
         HidVar("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", convert=beeper),
         HidVar("ups.power.nominal", "UPS.Flow.ConfigApparentPower", tier=STATIC),
         HidVar("ups.realpower", f"{_OUTLET}.ActivePower", "%.1f"),
@@ -165,7 +179,7 @@ TRIPPLITE = Subdriver(
     ),
     commands=(
         # deep and stop are "reported not to work" in NUT's table.
-        *test_commands("UPS.BatterySystem.Test"),
+        *selftest_commands("UPS.BatterySystem.Test"),
         HidCommand("load.off.delay", f"{_OUTLET}.DelayBeforeShutdown", "20"),
         HidCommand("load.on.delay", f"{_OUTLET}.DelayBeforeStartup", "30"),
         # TLDelayBeforeStartup counts minutes, but NUT writes seconds' default.

@@ -123,6 +123,8 @@ class UsbHidDriver:
             desc = parse(raw)
         except DescriptorError as exc:
             raise DeviceError(f"bad report descriptor: {exc}") from None
+        if not desc.fields:
+            raise DeviceError("the device returned no usable report descriptor")
         sub = subdriver_for(backend.vendor_id, backend.product_id, self.forced)
         self.map = bind(sub, apply_fixes(desc, sub, backend.product_id))
         if backend.vendor_id == 0x09AE and backend.product_id == tl2012.PRODUCT_ID:

@@ -1,0 +1,127 @@
+"""Table helpers: status synthesis, converters, usage paths, and the hidapi backend wrapper."""
+
+from __future__ import annotations
+
+import pytest
+
+from pynutd.drivers.base import DeviceError
+from pynutd.drivers.hid import DeviceInfo, HidapiBackend, dump_texts, fetch_reports
+from pynutd.drivers.hid_map import status_text
+from pynutd.drivers.hid_tables import (
+    Context,
+    kelvin_celsius,
+    packed_date,
+    path_to_string,
+    selftest_result,
+    string_to_path,
+)
+
+CTX = Context(lambda i: None, {}, {})
+
+
+@pytest.mark.parametrize("flags, status, alarm", [
+    ({"online": True}, "OL", None),
+    ({"online": True, "chrg": True}, "OL CHRG", None),
+    ({"online": True, "chrg": True, "fullycharged": True}, "OL", None),
+    ({"online": False, "dischrg": True}, "OB DISCHRG", None),
+    ({"dischrg": True, "lowbatt": True}, "OB DISCHRG LB", None),
+    ({"dischrg": True, "depleted": True, "lowbatt": True}, "OB LB", None),
+    ({"online": True, "dischrg": True}, "OL DISCHRG", None),          # APC BK650M2-CH
+    ({"online": True, "timelimitexp": True}, "OL LB", None),
+    ({"online": True, "replacebatt": True}, "ALARM OL RB", "Replace battery!"),
+    ({"dischrg": True, "shutdownimm": True}, "ALARM OB DISCHRG LB", "Shutdown imminent!"),
+    ({"online": True, "overload": True, "boost": True}, "OL OVER BOOST", None),
+    ({"online": True, "trim": True, "nobattery": True}, "ALARM OL TRIM",
+     "No battery installed!"),
+])
+def test_status_as_nut_280(flags: dict[str, bool], status: str, alarm: str | None) -> None:
+    """ups.status and ups.alarm follow usbhid-ups 2.8.0's ups_status_set / ups_alarm_set."""
+    assert status_text(flags)[:2] == (status, alarm)
+
+
+def test_transfer_reason() -> None:
+    """vrange / frange give input.transfer.reason."""
+    assert status_text({"online": True, "vrange": True})[2] == "input voltage out of range"
+    assert status_text({"online": True})[2] is None
+
+
+def test_converters() -> None:
+    """Dates, kelvin and lookups convert as NUT's hid2info functions."""
+    assert packed_date(10785, CTX) == "2001/01/01" and packed_date(20648, CTX) == "2020/05/08"
+    assert packed_date(0, CTX) == "not set"
+    assert kelvin_celsius(297.05, CTX) == "23.9" and kelvin_celsius(25, CTX) == "25.0"
+    assert selftest_result(5, CTX) == "In progress" and selftest_result(42, CTX) is None
+
+
+def test_path_round_trip() -> None:
+    """Dotted names and usage paths convert both ways, hex and [n] included."""
+    path = string_to_path("UPS.PowerSummary.PresentStatus.ACPresent", {})
+    assert path == (0x00840004, 0x00840024, 0x00840002, 0x008500D0)
+    assert path_to_string(path, {}) == "UPS.PowerSummary.PresentStatus.ACPresent"
+    assert string_to_path("UPS.ff860061", {}) == (0x00840004, 0xFF860061)
+    assert string_to_path("UPS.NoSuchThing", {}) is None
+    assert path_to_string((0x00840004, 0x00FF0001), {}) == "UPS.[1]"
+
+
+class FakeHidapiDevice:
+    """Stands in for cython-hidapi's hid.device (same method names and failures)."""
+
+    def __init__(self) -> None:
+        self.sent: list[list[int]] = []
+
+    def get_feature_report(self, rid: int, length: int) -> list[int]:
+        if rid == 0x99:
+            raise OSError("read error")
+        return [rid, 0x64][:length]
+
+    def send_feature_report(self, data: list[int]) -> int:
+        self.sent.append(data)
+        return -1 if data[0] == 0x99 else len(data)
+
+    def get_indexed_string(self, index: int) -> str:
+        raise OSError("hid_get_indexed_string: not supported by hidraw")
+
+    def close(self) -> None:
+        pass
+
+
+def _backend() -> tuple[HidapiBackend, FakeHidapiDevice]:
+    info = DeviceInfo(b"/dev/hidraw0", 0x09AE, 0x2012, "SN1", "Tripp Lite", "UPS", 0x84, 4)
+    backend = HidapiBackend(info)
+    fake = FakeHidapiDevice()
+    backend._dev = fake
+    return backend, fake
+
+
+def test_hidapi_backend_reports_and_failures() -> None:
+    """hidapi's -1 from send_feature_report becomes OSError; hidraw's missing strings None."""
+    backend, fake = _backend()
+    assert backend.get_feature_report(0x34, 2) == bytes([0x34, 0x64])
+    assert backend.send_feature_report(bytes([0x15, 0x14, 0x00])) == 3
+    assert fake.sent == [[0x15, 0x14, 0x00]]
+    with pytest.raises(OSError):
+        backend.send_feature_report(bytes([0x99, 0x00]))
+    assert backend.get_string(4) is None
+    backend.close()
+    with pytest.raises(OSError):
+        backend.get_feature_report(0x34, 2)
+
+
+def test_fetch_reports_tolerates_some_failures() -> None:
+    """One unreadable report is skipped; all unreadable is DeviceError (device gone)."""
+    backend, _ = _backend()
+    assert fetch_reports(backend, {0x34: 2, 0x99: 2}) == {0x34: bytes([0x34, 0x64])}
+    with pytest.raises(DeviceError):
+        fetch_reports(backend, {0x99: 2})
+
+
+def test_dump_format_is_what_the_virtual_ups_reads() -> None:
+    """dump_texts writes .hex / .reports.txt / .strings.txt in the fixture format."""
+    from pynutd.drivers.hid_descriptor import from_hex, parse_reports
+    backend, _ = _backend()
+    texts = dump_texts(bytes(range(20)), {0x34: bytes([0x34, 0x64]), 0x99: "read error"},
+                       {4: "PbAC"}, backend)
+    assert from_hex(texts[".hex"]) == bytes(range(20))
+    assert parse_reports(texts[".reports.txt"]) == {0x34: bytes([0x34, 0x64])}
+    assert "# 99: read error" in texts[".reports.txt"]
+    assert "4: PbAC" in texts[".strings.txt"] and "manufacturer: Tripp Lite" in texts[".strings.txt"]
