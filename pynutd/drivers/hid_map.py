@@ -17,8 +17,19 @@ from dataclasses import dataclass, replace
 
 from pynutd.drivers.hid_descriptor import FEATURE, HidField, ReportDescriptor
 from pynutd.drivers.hid_tables import (
-    QUICK, SEMI, STATIC, Context, FieldFix, HidAbsent, HidCommand, HidStatus, HidVar,
-    Subdriver, c_format, packed_date, string_to_path,
+    QUICK,
+    SEMI,
+    STATIC,
+    Context,
+    FieldFix,
+    HidAbsent,
+    HidCommand,
+    HidStatus,
+    HidVar,
+    Subdriver,
+    c_format,
+    packed_date,
+    string_to_path,
 )
 from pynutd.ups import VarSpec
 
@@ -232,5 +243,14 @@ def parse_setting(row: HidVar, text: str) -> float:
     return float(text.strip())
 
 
-__all__ = ["DeviceMap", "QUICK", "SEMI", "STATIC", "apply_fixes", "bind", "encode_write",
-           "parse_setting", "status_text"]
+__all__ = [
+    "QUICK",
+    "SEMI",
+    "STATIC",
+    "DeviceMap",
+    "apply_fixes",
+    "bind",
+    "encode_write",
+    "parse_setting",
+    "status_text",
+]
