@@ -104,8 +104,11 @@ def _endpoint(reactor: Any, listen: str, port: int) -> Any:
 
 
 def make_web_service(config: Config, registry: UpsRegistry, reactor: Any, context: Any,
-                     descriptions: Any) -> MultiService:
-    """Build the web side from ``config``; raise ConfigError on a bad section."""
+                     descriptions: Any, run: Any = None) -> MultiService:
+    """Build the web side from ``config``; raise ConfigError on a bad section.
+
+    ``run`` replaces the history database thread (tests pass a synchronous one).
+    """
     from pynutd.web.site import build_site
     listen = web_listen(config)
     history_cfg = HistoryConfig.from_config(config)
@@ -118,7 +121,7 @@ def make_web_service(config: Config, registry: UpsRegistry, reactor: Any, contex
     if handler is not None:
         _Hooks("log-file", lambda: None,
                lambda: logging.getLogger().removeHandler(handler)).setServiceParent(top)
-    history = HistoryService(registry, history_cfg, reactor, context.maxage, reactor)
+    history = HistoryService(registry, history_cfg, reactor, context.maxage, reactor, run)
     notify = spawn_notifier(reactor, alert_cfg.notifycmd) if alert_cfg.notifycmd else None
     alerts = AlertEngine(registry, alert_cfg, reactor, notify)
     ctx = WebContext(registry=registry, server=context, descriptions=descriptions,

@@ -46,6 +46,9 @@ class StreamHub:
     def start(self) -> None:
         """Observe the registry and start the one-second flush."""
         self.ctx.registry.subscribe(self.observe)
+        now = self.ctx.now()
+        for snap in self.ctx.registry.snapshots():
+            self._seen[snap.name.lower()] = snap.availability(now, self.ctx.maxage).value
         if self.ctx.history is not None:
             self.ctx.history.listeners.append(self.push_entry)
         for func, period in ((self.tick, 1.0), (self.keepalive, KEEPALIVE)):
