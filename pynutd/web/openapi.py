@@ -1,0 +1,197 @@
+"""The OpenAPI 3.0 description of pynutd's web API, served at /api/openapi.json.
+
+Built from small tables so that each route is one line; the test suite
+validates the document (openapi-spec-validator) and runs schemathesis
+against a live pynutd with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = "application/json"
+STR = {"type": "string"}
+NUM = {"type": "number"}
+INT = {"type": "integer"}
+VALUE = {"oneOf": [STR, NUM]}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _arr(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item}
+
+
+def _obj(props: dict[str, Any], required: bool = True, nullable: tuple[str, ...] = ()
+         ) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": {
+        k: dict(v, nullable=True) if k in nullable else v for k, v in props.items()}}
+    if required:
+        schema["required"] = list(props)
+    return schema
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {
+        "error": STR, "nut_error": STR, "reason": STR}},
+    "FlatVars": {"type": "object", "additionalProperties": VALUE,
+                 "example": {"battery.charge": 100, "ups.status": "OL"}},
+    "Telemetry": _obj({
+        "input_voltage": NUM, "output_voltage": NUM, "battery_voltage": NUM,
+        "battery_level": INT, "load_percent": INT, "load_power": INT, "frequency": NUM,
+        "input_frequency": NUM, "temperature": NUM,
+        "timestamp": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"},
+        "status": {"type": "string", "enum": ["online", "battery", "unknown"]},
+        "uptime": {"type": "string", "pattern": r"^\d{2,}:\d\d:\d\d$"},
+        "alarms": _arr(STR)}),
+    "Health": _obj({"status": {"type": "string", "enum": ["running"]},
+                    "uptime": STR, "timestamp": STR}),
+    "Alert": _obj({"rule": STR, "message": STR, "var": STR, "value": NUM, "threshold": NUM,
+                   "since": NUM}),
+    "Summary": _obj({
+        "name": STR, "desc": STR, "driver": STR,
+        "availability": {"type": "string", "enum": ["OK", "DATA-STALE", "DRIVER-NOT-CONNECTED"]},
+        "last_update": NUM, "age": NUM, "status": STR, "status_tokens": _arr(STR),
+        "alerts": _arr(_ref("Alert")), "alarms": _arr(STR), "vars": _ref("FlatVars"),
+        "commands": _arr(STR), "rw": _arr(STR)}, nullable=("desc", "last_update", "age")),
+    "VarInfo": _obj({"name": STR, "value": STR, "description": STR, "type": STR,
+                     "rw": {"type": "boolean"}, "string_len": INT, "enum": _arr(STR),
+                     "range": _arr({"type": "array", "items": INT, "minItems": 2,
+                                    "maxItems": 2})}),
+    "Command": _obj({"name": STR, "description": STR}),
+    "Event": _obj({"id": INT, "ups": STR, "time": NUM, "iso": STR, "kind": STR, "message": STR,
+                   "user": STR, "detail": {"type": "object"}}, nullable=("id", "user")),
+    "History": _obj({"ups": STR, "since": NUM, "until": NUM, "step": NUM,
+                     "series": {"type": "object", "additionalProperties": _arr(_arr(NUM))}}),
+    "Whoami": _obj({"user": STR, "set": {"type": "boolean"}, "instcmds": _arr(STR)}),
+}
+
+
+def _param(name: str, where: str = "path", schema: dict[str, Any] = STR,
+           text: str = "", example: Any = None) -> dict[str, Any]:
+    param: dict[str, Any] = {"name": name, "in": where, "required": where == "path",
+                             "schema": schema, "description": text or name}
+    if example is not None:
+        param["example"] = example
+    return param
+
+
+UPS = _param("ups", text="UPS name from ups.conf (any case)", example="dummy")
+NAME = _param("name", text="NUT variable name", example="battery.charge")
+CMD = _param("cmd", text="instant command name", example="load.off")
+BOOL = {"type": "string", "enum": ["true", "false"]}
+META = _param("meta", "query", BOOL, "add peanut.device_id and peanut.server")
+DETAIL = _param("detail", "query", BOOL, "objects instead of names")
+SINCE = _param("since", "query", STR, "Unix seconds, ISO 8601, or relative like -6h", "-1h")
+UNTIL = _param("until", "query", STR, "Unix seconds, ISO 8601, relative, or now", "now")
+VARQ = _param("var", "query", STR, "variables (repeatable or comma-separated)", "ups.load")
+POINTS = _param("points", "query", {"type": "integer", "minimum": 10, "maximum": 5000},
+                "most points per series")
+LIMIT = _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 10000},
+               "most events")
+KIND = _param("kind", "query", {"type": "string", "enum": [
+    "status", "comm", "alarm", "alert", "alert_clear", "setvar", "instcmd", "fsd"]}, "event kind")
+UPSQ = _param("ups", "query", STR, "UPS name (default: the first)")
+
+# path -> (method, summary, parameters, 200 schema, error statuses, tag)
+READS: tuple[tuple[str, str, list[Any], Any, tuple[int, ...], str], ...] = (
+    ("/api/telemetry", "The seed monitor's telemetry JSON", [UPSQ], _ref("Telemetry"),
+     (404,), "Seed"),
+    ("/api/health", "Liveness", [], _ref("Health"), (), "Seed"),
+    ("/api/v1/devices", "Every UPS as a flat map of NUT variables", [META],
+     _arr(_ref("FlatVars")), (), "Devices"),
+    ("/api/v1/devices/{ups}", "One UPS as a flat map", [UPS, META], _ref("FlatVars"),
+     (404, 503), "Devices"),
+    ("/api/v1/devices/{ups}/vars", "One UPS's variables", [UPS], _ref("FlatVars"),
+     (404, 503), "Vars"),
+    ("/api/v1/devices/{ups}/description", "ups.conf desc", [UPS], STR, (404,), "Devices"),
+    ("/api/v1/devices/{ups}/var/{name}", "A variable's value", [UPS, NAME], STR,
+     (404, 503), "Vars"),
+    ("/api/v1/devices/{ups}/var/{name}/description", "NUT's description", [UPS, NAME], STR,
+     (404, 503), "Vars"),
+    ("/api/v1/devices/{ups}/var/{name}/type", "NUT's type words", [UPS, NAME], STR,
+     (404, 503), "Vars"),
+    ("/api/v1/devices/{ups}/var/{name}/enum", "Allowed values", [UPS, NAME], _arr(STR),
+     (404, 503), "Vars"),
+    ("/api/v1/devices/{ups}/var/{name}/range", "Allowed ranges", [UPS, NAME],
+     _arr(_arr(INT)), (404, 503), "Vars"),
+    ("/api/v1/devices/{ups}/var/{name}/info", "Everything about a variable", [UPS, NAME],
+     _ref("VarInfo"), (404, 503), "Vars"),
+    ("/api/v1/devices/{ups}/commands", "Instant commands", [UPS, DETAIL],
+     _arr({"oneOf": [STR, _ref("Command")]}), (404, 503), "Commands"),
+    ("/api/v1/devices/{ups}/command/{cmd}/description", "A command's description", [UPS, CMD],
+     STR, (404, 503), "Commands"),
+    ("/api/v1/devices/{ups}/rwvars", "Writable variables", [UPS, DETAIL],
+     _arr({"oneOf": [STR, _ref("VarInfo")]}), (404, 503), "Vars"),
+    ("/api/v1/devices/{ups}/clients", "NUT clients LOGINed to the UPS", [UPS], _arr(STR),
+     (404,), "Devices"),
+    ("/api/v1/devices/{ups}/history", "Time series from the history database",
+     [UPS, VARQ, SINCE, UNTIL, POINTS], _ref("History"), (400, 404, 503), "History"),
+    ("/api/v1/devices/{ups}/events", "One UPS's event log, newest first",
+     [UPS, SINCE, UNTIL, LIMIT, KIND], _arr(_ref("Event")), (400, 404, 503), "History"),
+    ("/api/v1/events", "Every UPS's event log, newest first", [SINCE, UNTIL, LIMIT, KIND],
+     _arr(_ref("Event")), (400, 503), "History"),
+    ("/api/v1/ups", "Every UPS's summary (the dashboard's view)", [], _arr(_ref("Summary")),
+     (), "pynutd"),
+    ("/api/v1/ups/{ups}", "One UPS's summary", [UPS], _ref("Summary"), (404,), "pynutd"),
+    ("/api/v1/whoami", "Check HTTP Basic credentials", [], _ref("Whoami"), (401,), "pynutd"),
+    ("/api/openapi.json", "This document", [], {"type": "object"}, (), "pynutd"),
+)
+
+ERRORS = {400: "Bad request or value", 401: "Missing or wrong credentials",
+          403: "Not allowed for this user", 404: "Unknown UPS, variable or command",
+          500: "The device refused", 503: "Data stale or driver not connected",
+          504: "The device did not answer in time"}
+WRITE_ERRORS = (400, 401, 403, 404, 500, 503, 504)
+WRITE_BODY = {"required": False, "content": {
+    "text/plain": {"schema": STR, "example": "30"},
+    JSON: {"schema": {"oneOf": [STR, NUM, _obj({"value": VALUE})]}},
+    "application/x-www-form-urlencoded": {"schema": _obj({"value": STR})}}}
+
+
+def _responses(ok: Any, errors: tuple[int, ...], text: str = "Success") -> dict[str, Any]:
+    out: dict[str, Any] = {"200": {"description": text, "content": {JSON: {"schema": ok}}}}
+    for status in errors:
+        out[str(status)] = {"description": ERRORS[status],
+                            "content": {JSON: {"schema": _ref("Error")}}}
+    return out
+
+
+def document(version: str = "") -> dict[str, Any]:
+    """Return the OpenAPI document as a dict."""
+    paths: dict[str, Any] = {}
+    for route, summary, params, ok, errors, tag in READS:
+        paths.setdefault(route, {})["get"] = {
+            "summary": summary, "tags": [tag], "parameters": params,
+            "responses": _responses(ok, errors)}
+    paths["/api/v1/whoami"]["get"]["security"] = [{"basic": []}]
+    paths["/api/v1/devices/{ups}/var/{name}"]["post"] = {
+        "summary": "Set a variable (NUT SET VAR; needs actions = SET)", "tags": ["Vars"],
+        "parameters": [UPS, NAME], "requestBody": dict(WRITE_BODY, required=True),
+        "security": [{"basic": []}], "responses": _responses(STR, WRITE_ERRORS)}
+    paths["/api/v1/devices/{ups}/command/{cmd}"] = {"post": {
+        "summary": "Run an instant command (NUT INSTCMD; needs it in instcmds)",
+        "tags": ["Commands"], "parameters": [UPS, CMD], "requestBody": WRITE_BODY,
+        "security": [{"basic": []}], "responses": _responses(STR, WRITE_ERRORS)}}
+    paths["/api/v1/stream"] = {"get": {
+        "summary": "Live updates (Server-Sent Events: 'ups' and 'event' messages)",
+        "tags": ["pynutd"], "responses": {"200": {"description": "An event stream",
+                                                  "content": {"text/event-stream": {
+                                                      "schema": STR}}}}}}
+    paths["/metrics"] = {"get": {
+        "summary": "Prometheus exposition (nut_exporter names)", "tags": ["Metrics"],
+        "parameters": [UPSQ], "responses": {
+            "200": {"description": "Metrics", "content": {"text/plain": {"schema": STR}}},
+            "404": {"description": "Unknown UPS", "content": {"text/plain": {"schema": STR}}}}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "pynutd web API", "version": version or "1",
+                 "description": "NUT-compatible UPS server: the seed monitor's JSON, a "
+                                "PeaNUT-shaped REST API v1, history, events and metrics. "
+                                "See docs/web-api.md."},
+        "paths": paths,
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}}},
+    }
