@@ -162,9 +162,9 @@ def confdir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Any:
+def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Debian's Chromium, headless, through Debian's chromedriver."""
-    os.environ["SE_OFFLINE"] = "true"   # never let Selenium fetch anything
+    monkeypatch.setenv("SE_OFFLINE", "true")   # never let Selenium fetch anything
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
