@@ -162,7 +162,10 @@ def test_history_endpoints() -> None:
     assert events[0]["message"].startswith("command load.off run by admin")
     all_events = request(h.site, "GET", "/api/v1/events?kind=alert").json()
     assert {e["ups"] for e in all_events} == {"spare"} or all_events == []
-    for bad in ("since=yesterday", "points=3", "limit=x", "kind=nope", "since=-1h&until=-2h"):
+    assert request(h.site, "GET", "/api/v1/devices?meta=x").status == 400
+    backwards = request(h.site, "GET", "/api/v1/devices/main/history?since=-1h&until=-2h").json()
+    assert backwards["series"]["ups.load"] == []
+    for bad in ("since=yesterday", "points=3", "limit=x", "kind=nope", "until="):
         path = "/api/v1/devices/main/history?" + bad if "limit" not in bad and "kind" not in bad \
             else "/api/v1/events?" + bad
         assert request(h.site, "GET", path).status == 400, bad

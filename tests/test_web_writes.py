@@ -130,13 +130,22 @@ def test_stale_write_is_503() -> None:
     assert (response.status, response.json()["nut_error"]) == (503, "DATA-STALE")
 
 
-def test_device_refusal_is_500() -> None:
-    """A device that refuses the write gives a 500 with PeaNUT's text."""
+@pytest.mark.parametrize("result,status,text", [
+    ("rejected", 400, "Device main refused to run load.off"),
+    ("unknown", 404, "Device main does not support load.off"),
+    ("failed", 500, "Failed to run load.off on device main"),
+])
+def test_device_answers(result: str, status: int, text: str) -> None:
+    """The driver's refusal is a 400, an unknown command 404, a device failure 500."""
     h = make_harness()
-    h.controller.result = "rejected"
+    h.controller.result = result
+    if result == "unknown":
+        from twisted.internet.defer import fail
+
+        from pynutd.drivers.base import CommandUnknown
+        h.controller.instcmd = lambda name, param: fail(CommandUnknown("no"))  # type: ignore
     response = request(h.site, "POST", INSTCMD, b"", basic("admin", "adminpw"))
-    assert response.status == 500
-    assert response.json()["error"] == "Failed to run load.off on device main"
+    assert (response.status, response.json()["error"]) == (status, text)
 
 
 def test_answer_waits_for_the_device_and_times_out() -> None:

@@ -16,8 +16,16 @@ from pynutd.web.http import ApiError, ApiRequest, Route, path
 from pynutd.web import views
 
 
+FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
 def _flag(req: ApiRequest, name: str) -> bool:
-    return (req.arg(name) or "").lower() in ("1", "true", "yes")
+    raw = req.arg(name)
+    if raw is None:
+        return False
+    if raw.lower() not in FLAGS:
+        raise ApiError(400, f"{name} must be true or false")
+    return FLAGS[raw.lower()]
 
 
 def _var(ctx: WebContext, req: ApiRequest) -> tuple[Snapshot, Variable]:

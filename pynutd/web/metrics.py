@@ -186,6 +186,14 @@ class MetricsResource(Resource):
         super().__init__()
         self.ctx = ctx
 
+    def render(self, request: Request) -> bytes:  # type: ignore[override]
+        if request.method not in (b"GET", b"HEAD"):
+            request.setResponseCode(405)
+            request.setHeader(b"allow", b"GET, HEAD")
+            request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+            return b"method not allowed\n"
+        return self.render_GET(request)
+
     def render_GET(self, request: Request) -> bytes:
         args: Any = request.args or {}
         only = args.get(b"ups", [None])[-1]

@@ -81,11 +81,16 @@ def _param(name: str, where: str = "path", schema: dict[str, Any] = STR,
 UPS = _param("ups", text="UPS name from ups.conf (any case)", example="dummy")
 NAME = _param("name", text="NUT variable name", example="battery.charge")
 CMD = _param("cmd", text="instant command name", example="load.off")
-BOOL = {"type": "string", "enum": ["true", "false"]}
+BOOL = {"type": "string", "enum": ["true", "false", "1", "0"]}
+# since/until: what history_api.parse_time reads.
+TIME = {"type": "string", "pattern": (
+    r"^(now|-[0-9]{1,9}(\.[0-9]{1,3})?[smhdw]?|[0-9]{1,11}(\.[0-9]{1,6})?|"
+    r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+    r"(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?)$")}
 META = _param("meta", "query", BOOL, "add peanut.device_id and peanut.server")
 DETAIL = _param("detail", "query", BOOL, "objects instead of names")
-SINCE = _param("since", "query", STR, "Unix seconds, ISO 8601, or relative like -6h", "-1h")
-UNTIL = _param("until", "query", STR, "Unix seconds, ISO 8601, relative, or now", "now")
+SINCE = _param("since", "query", TIME, "Unix seconds, ISO 8601, or relative like -6h", "-1h")
+UNTIL = _param("until", "query", TIME, "Unix seconds, ISO 8601, relative, or now", "now")
 VARQ = _param("var", "query", STR, "variables (repeatable or comma-separated)", "ups.load")
 POINTS = _param("points", "query", {"type": "integer", "minimum": 10, "maximum": 5000},
                 "most points per series")
@@ -101,9 +106,9 @@ READS: tuple[tuple[str, str, list[Any], Any, tuple[int, ...], str], ...] = (
      (404,), "Seed"),
     ("/api/health", "Liveness", [], _ref("Health"), (), "Seed"),
     ("/api/v1/devices", "Every UPS as a flat map of NUT variables", [META],
-     _arr(_ref("FlatVars")), (), "Devices"),
+     _arr(_ref("FlatVars")), (400,), "Devices"),
     ("/api/v1/devices/{ups}", "One UPS as a flat map", [UPS, META], _ref("FlatVars"),
-     (404, 503), "Devices"),
+     (400, 404, 503), "Devices"),
     ("/api/v1/devices/{ups}/vars", "One UPS's variables", [UPS], _ref("FlatVars"),
      (404, 503), "Vars"),
     ("/api/v1/devices/{ups}/description", "ups.conf desc", [UPS], STR, (404,), "Devices"),
@@ -120,11 +125,11 @@ READS: tuple[tuple[str, str, list[Any], Any, tuple[int, ...], str], ...] = (
     ("/api/v1/devices/{ups}/var/{name}/info", "Everything about a variable", [UPS, NAME],
      _ref("VarInfo"), (404, 503), "Vars"),
     ("/api/v1/devices/{ups}/commands", "Instant commands", [UPS, DETAIL],
-     _arr({"oneOf": [STR, _ref("Command")]}), (404, 503), "Commands"),
+     _arr({"oneOf": [STR, _ref("Command")]}), (400, 404, 503), "Commands"),
     ("/api/v1/devices/{ups}/command/{cmd}/description", "A command's description", [UPS, CMD],
      STR, (404, 503), "Commands"),
     ("/api/v1/devices/{ups}/rwvars", "Writable variables", [UPS, DETAIL],
-     _arr({"oneOf": [STR, _ref("VarInfo")]}), (404, 503), "Vars"),
+     _arr({"oneOf": [STR, _ref("VarInfo")]}), (400, 404, 503), "Vars"),
     ("/api/v1/devices/{ups}/clients", "NUT clients LOGINed to the UPS", [UPS], _arr(STR),
      (404,), "Devices"),
     ("/api/v1/devices/{ups}/history", "Time series from the history database",
@@ -145,10 +150,11 @@ ERRORS = {400: "Bad request or value", 401: "Missing or wrong credentials",
           500: "The device refused", 503: "Data stale or driver not connected",
           504: "The device did not answer in time"}
 WRITE_ERRORS = (400, 401, 403, 404, 500, 503, 504)
+TEXT = {"type": "string", "minLength": 1}
 WRITE_BODY = {"required": False, "content": {
     "text/plain": {"schema": STR, "example": "30"},
-    JSON: {"schema": {"oneOf": [STR, NUM, _obj({"value": VALUE})]}},
-    "application/x-www-form-urlencoded": {"schema": _obj({"value": STR})}}}
+    JSON: {"schema": {"oneOf": [TEXT, NUM, _obj({"value": {"oneOf": [TEXT, NUM]}})]}},
+    "application/x-www-form-urlencoded": {"schema": _obj({"value": TEXT})}}}
 
 
 def _responses(ok: Any, errors: tuple[int, ...], text: str = "Success") -> dict[str, Any]:
@@ -167,9 +173,11 @@ def document(version: str = "") -> dict[str, Any]:
             "summary": summary, "tags": [tag], "parameters": params,
             "responses": _responses(ok, errors)}
     paths["/api/v1/whoami"]["get"]["security"] = [{"basic": []}]
+    set_body = {"required": True, "content": dict(WRITE_BODY["content"], **{
+        "text/plain": {"schema": {"type": "string", "minLength": 1}, "example": "30"}})}
     paths["/api/v1/devices/{ups}/var/{name}"]["post"] = {
         "summary": "Set a variable (NUT SET VAR; needs actions = SET)", "tags": ["Vars"],
-        "parameters": [UPS, NAME], "requestBody": dict(WRITE_BODY, required=True),
+        "parameters": [UPS, NAME], "requestBody": set_body,
         "security": [{"basic": []}], "responses": _responses(STR, WRITE_ERRORS)}
     paths["/api/v1/devices/{ups}/command/{cmd}"] = {"post": {
         "summary": "Run an instant command (NUT INSTCMD; needs it in instcmds)",

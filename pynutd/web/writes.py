@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from twisted.internet.defer import Deferred
 
 from pynutd.config import User
+from pynutd.drivers.base import CommandRejected, CommandUnknown
 from pynutd.nut import auth
 from pynutd.ups import check_value
 from pynutd.web.context import WebContext
@@ -56,8 +57,8 @@ def body_value(req: ApiRequest, required: bool) -> str | None:
             if data is None and not required:
                 return None
             raise ApiError(400, "the body must be a string, a number or {\"value\": ...}")
-        return str(data)
-    if kind == "application/x-www-form-urlencoded":
+        text = str(data)
+    elif kind == "application/x-www-form-urlencoded":
         values = parse_qs(text, keep_blank_values=True).get("value")
         text = values[-1] if values else ""
     if not text and required:
@@ -80,9 +81,19 @@ def _await(ctx: WebContext, d: Deferred[None], what: str, device: str) -> Deferr
         if timer.active():
             timer.cancel()
         log.warning("[%s] web %s failed: %s", device, what, failure.getErrorMessage())
-        if not result.called:
-            result.errback(ApiError(500, f"Failed to {what} on device {device}",
-                                    reason=failure.getErrorMessage()))
+        if result.called:
+            return
+        # As the NUT side's tracking results: unknown to the driver, refused, failed.
+        if failure.check(CommandUnknown):
+            error = ApiError(404, f"Device {device} does not support {what.split()[-1]}",
+                             reason=failure.getErrorMessage())
+        elif failure.check(CommandRejected):
+            error = ApiError(400, f"Device {device} refused to {what}",
+                             reason=failure.getErrorMessage(), nut_error="INVALID-ARGUMENT")
+        else:
+            error = ApiError(500, f"Failed to {what} on device {device}",
+                             reason=failure.getErrorMessage())
+        result.errback(error)
     d.addCallbacks(ok, failed)
     return result
 
