@@ -44,3 +44,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 .venv/bin/python -m pip install -q 'selenium>=4.20'
+
+# The web API's contract tests: schemathesis runs against the served OpenAPI
+# document (tests/integration/test_web_schemathesis.py), which
+# openapi-spec-validator checks first.
+.venv/bin/python -m pip install -q 'schemathesis>=4.0' 'openapi-spec-validator>=0.7'
