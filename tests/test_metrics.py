@@ -143,3 +143,37 @@ def test_golden_exposition() -> None:
     if os.environ.get("PYNUTD_REGOLD") == "1":
         path.write_text(text)
     assert text == path.read_text()
+
+
+def test_poll_errors_count_failed_connects() -> None:
+    """pynutd_poll_errors_total counts the poller's failed connects and polls."""
+    from pathlib import Path
+
+    from pynutd.config import UpsSection
+    from pynutd.drivers.base import DeviceError, Poller
+
+    class Broken:
+        name, version = "broken", "0"
+
+        def tiers(self) -> dict[str, float]:
+            return {"quick": 2.0}
+
+        def connect(self) -> None:
+            raise DeviceError("unplugged")
+
+        def parameters(self) -> dict[str, str]:
+            return {}
+
+        def disconnect(self) -> None:
+            pass
+
+    h = make_harness()
+    section = UpsSection("main", "broken", "x", None, {}, "ups.conf", 1, confdir=Path("."))
+    poller = Poller(h.main, Broken(), section, h.clock)  # type: ignore[arg-type]
+    poller.start()
+    h.clock.advance(1)
+    h.clock.advance(2)
+    poller.stop()
+    families = {f.name: f for f in text_string_to_metric_families(
+        request(h.site, "GET", "/metrics").body.decode())}
+    assert samples(families, "pynutd_poll_errors")[(("ups", "main"),)] == 3.0

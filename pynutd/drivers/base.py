@@ -133,6 +133,7 @@ class Poller:
         self._core: dict[str, str] = {}
         self._core_specs: dict[str, VarSpec] = {}
         self._first_poll = True
+        self.poll_errors = 0   # failed polls and connects since start (/metrics)
         state.controller = self
 
     # -- life cycle --------------------------------------------------------
@@ -176,6 +177,7 @@ class Poller:
             loop.start(period, now=True)
 
     def _connect_failed(self, failure: Failure) -> None:
+        self.poll_errors += 1
         self._report(f"cannot connect: {self._describe(failure)}")
         self._schedule_reconnect()
 
@@ -247,6 +249,7 @@ class Poller:
 
     def _bad(self, failure: Failure) -> None:
         self._failures += 1
+        self.poll_errors += 1
         self._report(f"poll failed: {self._describe(failure)}")
         if self._failures >= self.max_failures and self._linked:
             self._drop()
