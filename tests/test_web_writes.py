@@ -178,3 +178,11 @@ def test_users_are_read_at_request_time() -> None:
     h = make_harness()
     h.server.users = {}
     assert request(h.site, "GET", "/api/v1/whoami", headers=basic("admin", "adminpw")).status == 401
+
+
+def test_script_requests_get_no_challenge() -> None:
+    """With X-Requested-With the 401 has no WWW-Authenticate (no browser dialog)."""
+    h = make_harness()
+    response = request(h.site, "GET", "/api/v1/whoami",
+                       headers={**basic("admin", "bad"), "X-Requested-With": "XMLHttpRequest"})
+    assert response.status == 401 and "www-authenticate" not in response.headers

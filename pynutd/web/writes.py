@@ -29,16 +29,24 @@ log = logging.getLogger(__name__)
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="pynutd"'}
 
 
+def _challenge(req: ApiRequest) -> dict[str, str]:
+    # A script page (X-Requested-With: XMLHttpRequest) gets no challenge, so the
+    # browser shows the dashboard's own login form instead of its native dialog.
+    if (req.header("x-requested-with") or "").lower() == "xmlhttprequest":
+        return {}
+    return CHALLENGE
+
+
 def authenticated(ctx: WebContext, req: ApiRequest) -> User:
     """Return the user of the request's Basic credentials, or raise 401."""
     header = req.header("authorization") or ""
     if not header.lower().startswith("basic "):
-        raise ApiError(401, "authentication required", CHALLENGE)
+        raise ApiError(401, "authentication required", _challenge(req))
     name = req.request.getUser().decode("utf-8", "replace")
     password = req.request.getPassword().decode("utf-8", "replace")
     user = auth.authenticate(ctx.server.users, name, password)
     if user is None:
-        raise ApiError(401, "invalid username or password", CHALLENGE)
+        raise ApiError(401, "invalid username or password", _challenge(req))
     return user
 
 
