@@ -269,12 +269,24 @@ def list_ups(session: NutSession) -> list[str]:
     return _block("UPS", body)
 
 
+# Rendered LIST VAR replies, per UPS name as the client spelt it: rebuilt
+# only when the variables change, not on every request.
+_LIST_VAR_CACHE: dict[str, tuple[object, bool, list[str]]] = {}
+
+
 # LIST VAR <ups>
 def list_var(session: NutSession, ups: str) -> list[str]:
     snap = _available(session, ups)
-    return _block(f"VAR {ups}", [
+    cached = _LIST_VAR_CACHE.get(ups)
+    if cached is not None and cached[0] is snap.variables and cached[1] == snap.fsd:
+        return cached[2]
+    lines = _block(f"VAR {ups}", [
         f"VAR {ups} {v.name} {quoted(_served_value(snap, v.name, v.value))}"
         for v in snap.variables])
+    if len(_LIST_VAR_CACHE) > 256:  # spellings are client-chosen: bound the cache
+        _LIST_VAR_CACHE.clear()
+    _LIST_VAR_CACHE[ups] = (snap.variables, snap.fsd, lines)
+    return lines
 
 
 # LIST RW <ups>   (no FSD prefix here, as in upsd)

@@ -97,6 +97,18 @@ class ServerContext:
         return len(self.sessions)
 
 
+def _commands() -> Mapping[str, Any]:
+    # commands.py imports this module, so the table is looked up late, once.
+    global _COMMANDS
+    if _COMMANDS is None:
+        from pynutd.nut.commands import COMMANDS
+        _COMMANDS = COMMANDS
+    return _COMMANDS
+
+
+_COMMANDS: Mapping[str, Any] | None = None
+
+
 class NutSession:
     """The protocol state of one client connection.
 
@@ -115,10 +127,9 @@ class NutSession:
 
     def handle(self, words: list[str] | tuple[str, ...]) -> list[str]:
         """Answer one request line; return the reply lines (no newlines)."""
-        from pynutd.nut.commands import COMMANDS
         if not words:
             return [NutError(ErrCode.UNKNOWN_COMMAND).line]
-        command = COMMANDS.get(words[0].upper())
+        command = _commands().get(words[0].upper())
         if command is None:
             return [NutError(ErrCode.UNKNOWN_COMMAND).line]
         try:

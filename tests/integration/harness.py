@@ -76,11 +76,13 @@ class Pynutd:
 
     def __enter__(self) -> "Pynutd":
         (self.confdir / "upsd.conf").write_text(f"LISTEN 127.0.0.1 {self.port}\n{self.upsd_extra}")
-        if self.web_port is not None:
-            ini = self.confdir / "pynutd.conf"
-            text = ini.read_text() if ini.exists() else ""
-            if "[web]" not in text:
-                text += f"\n[web]\nlisten = 127.0.0.1\nport = {self.web_port}\n"
+        ini = self.confdir / "pynutd.conf"
+        text = ini.read_text() if ini.exists() else ""
+        if "[web]" not in text:
+            # Without web=True the web site stays off, so parallel runs never
+            # fight over its default port.
+            text += (f"\n[web]\nlisten = 127.0.0.1\nport = {self.web_port}\n"
+                     if self.web_port is not None else "\n[web]\nenabled = no\n")
             ini.write_text(text)
         self._log = open(self.logpath, "wb")
         self.proc = subprocess.Popen(
