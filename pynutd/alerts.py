@@ -26,6 +26,8 @@ from pynutd.ups import Event, Snapshot, UpsRegistry
 
 log = logging.getLogger(__name__)
 
+NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]*)?$")
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -42,12 +44,28 @@ class Rule:
     threshold: float
     hysteresis: float
     message: str
+    nominal: str | None = None      # scale by this variable / ``reference`` when present
+    reference: float = 1.0
+
+    def for_ups(self, snap: Snapshot) -> Rule:
+        """Return the rule with threshold and hysteresis scaled to the UPS's nominal."""
+        if self.nominal is None:
+            return self
+        text = snap.value(self.nominal)
+        if text is None or not NUMBER.match(text.strip()) or float(text) <= 0:
+            return self
+        factor = float(text) / self.reference
+        return replace(self, threshold=round(self.threshold * factor, 1),
+                       hysteresis=round(self.hysteresis * factor, 1), nominal=None)
 
 
 # The seed monitor's check_alarms(): input below 180 V, battery below 20 %,
 # temperature above 40 C, load above 80 %.
 RULES: tuple[Rule, ...] = (
-    Rule("input_voltage_low", ("input.voltage",), False, 180.0, 5.0, "Low input voltage"),
+    # 180 V is the seed's limit for 230 V mains; a 120 V UPS (input.voltage.nominal)
+    # gets the same proportion, 94 V, unless pynutd.conf sets a threshold.
+    Rule("input_voltage_low", ("input.voltage",), False, 180.0, 5.0, "Low input voltage",
+         "input.voltage.nominal", 230.0),
     Rule("battery_low", ("battery.charge",), False, 20.0, 5.0, "Low battery"),
     Rule("temperature_high", ("ups.temperature", "battery.temperature"), True, 40.0, 2.0,
          "High temperature"),
@@ -56,7 +74,6 @@ RULES: tuple[Rule, ...] = (
 
 RULE_NAMES = {r.name for r in RULES}
 OFF_WORDS = {"off", "no", "none", "disabled", "false"}
-NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]*)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +133,11 @@ def _apply(config: Config, section: str, rules: tuple[Rule, ...]) -> tuple[Rule,
             raise config.ini_error(section, key, f"{key} must not be negative")
         if not hysteresis:
             enabled.add(name)
-        by_name[name] = replace(by_name[name], **{"hysteresis" if hysteresis else "threshold": number})
+        # A configured threshold is taken as written, never scaled.
+        if hysteresis:
+            by_name[name] = replace(by_name[name], hysteresis=number)
+        else:
+            by_name[name] = replace(by_name[name], threshold=number, nominal=None)
     return tuple(by_name[r.name] for r in RULES if r.name in enabled)
 
 
@@ -200,7 +221,8 @@ class AlertEngine:
         snap = state.snapshot()
         current = self._active.setdefault(state.name.lower(), {})
         now = self.clock.seconds()
-        for rule in self.config.rules_for(state.name):
+        for configured in self.config.rules_for(state.name):
+            rule = configured.for_ups(snap)
             found = reading(rule, snap)
             if found is None:
                 continue  # no reading: keep what we had

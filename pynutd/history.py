@@ -75,7 +75,7 @@ class HistoryConfig:
     flush_interval: float = 1.0
 
     @classmethod
-    def from_config(cls, config: Config) -> "HistoryConfig":
+    def from_config(cls, config: Config) -> HistoryConfig:
         """Read and check ``[history]``; raise ConfigError on a bad value."""
         if not config.ini.has_section("history"):
             return cls(raw_retention=6 * 3600)
@@ -144,13 +144,14 @@ class HistoryService(Service):
         self._in_flight = 0
         self._sampled: dict[str, float] = {}
         self._available: dict[str, Availability] = {}
+        self._was_ok: set[str] = set()
         self._rolled = 0.0
         self._loops: list[LoopingCall] = []
 
     # -- life cycle --------------------------------------------------------
 
     def startService(self) -> None:
-        super().startService()
+        super().startService()  # type: ignore[no-untyped-call]
         if self._pool is not None:
             self._pool.start()
         self.db = HistoryDB(self.config.database or ":memory:")
@@ -166,7 +167,7 @@ class HistoryService(Service):
             self._loops.append(loop)
 
     def stopService(self) -> Deferred[None]:
-        super().stopService()
+        super().stopService()  # type: ignore[no-untyped-call]
         for loop in self._loops:
             if loop.running:
                 loop.stop()
@@ -234,6 +235,8 @@ class HistoryService(Service):
         phrases += [STATUS_PHRASES[t][1] for t in old.split()
                     if t not in after and t in STATUS_PHRASES and STATUS_PHRASES[t][1]]
         summary = ", ".join(p for p in phrases if p) or "status changed"
+        if not old:
+            summary = "first status"
         self.add(LogEntry(name, event.time, "status", f"{summary} ({old or '-'} -> {new or '-'})",
                           None, {"old": old, "new": new}))
 
@@ -246,14 +249,18 @@ class HistoryService(Service):
         current = state.snapshot().availability(now, self.maxage)
         before = self._available.get(state.name)
         self._available[state.name] = current
+        if before is None and current is Availability.OK:
+            self._was_ok.add(state.name)
         if before is None or before == current:
             return
         if current is Availability.OK:
-            message = "communication restored"
+            message = ("communication restored" if state.name in self._was_ok
+                       else "communication established")
+            self._was_ok.add(state.name)
         elif before is Availability.OK:
             message = f"communication lost ({current.value}{': ' + reason if reason else ''})"
         else:
-            message = f"communication {current.value}"
+            return   # still not talking (e.g. connected, first poll pending): nothing new
         self.add(LogEntry(state.name, now, "comm", message, None,
                           {"old": before.value, "new": current.value}))
 
@@ -346,7 +353,7 @@ class HistoryService(Service):
             names = wanted or db.variables(ups)
             return {"step": step,
                     "series": {v: db.series(ups, v, since, until, step, raw) for v in names}}
-        d = self.flush()
+        d: Deferred[Any] = self.flush()
         d.addCallback(lambda _: self.run(work))
         return d
 
@@ -355,7 +362,7 @@ class HistoryService(Service):
         """Return stored events, newest first (pending ones are written first)."""
         assert self.db is not None
         db, kinds = self.db, list(kinds)
-        d = self.flush()
+        d: Deferred[Any] = self.flush()
         d.addCallback(lambda _: self.run(db.events, ups, since, until, limit, kinds))
         return d
 

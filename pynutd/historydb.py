@@ -167,7 +167,7 @@ class HistoryDB:
         return {table: int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
                 for table in ("samples", "minutes", "events")}
 
-    def _transaction(self) -> "_Transaction":
+    def _transaction(self) -> _Transaction:
         return _Transaction(self.conn)
 
 

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from twisted.internet import task
 
-from pynutd.alerts import RULES, AlertConfig, AlertEngine, load_alert_config, still_raised
+from pynutd.alerts import (
+    RULES,
+    AlertConfig,
+    AlertEngine,
+    load_alert_config,
+    still_raised,
+)
 from pynutd.config import Config, ConfigError, UpsdConf, UpsSection
 from pynutd.ups import UpsRegistry, UpsState
 
@@ -28,7 +34,7 @@ def test_hysteresis(rule: Any, active: bool, value: float, raised: bool) -> None
     assert still_raised(rule, active, value) is raised
 
 
-def make(config: AlertConfig = AlertConfig(), notify: Any = None) -> tuple[AlertEngine, UpsState,
+def make(config: AlertConfig | None = None, notify: Any = None) -> tuple[AlertEngine, UpsState,
                                                                           list[Any], task.Clock]:
     clock = task.Clock()
     clock.advance(1000)
@@ -38,7 +44,7 @@ def make(config: AlertConfig = AlertConfig(), notify: Any = None) -> tuple[Alert
     registry = UpsRegistry([state])
     events: list[Any] = []
     registry.subscribe(events.append)
-    engine = AlertEngine(registry, config, clock, notify)
+    engine = AlertEngine(registry, config or AlertConfig(), clock, notify)
     engine.start()
     return engine, state, events, clock
 
@@ -149,3 +155,16 @@ def test_config_errors(tmp_path: Path, ini: str, message: str) -> None:
         load_alert_config(config_with(tmp_path, ini))
     assert message in str(info.value)
     assert str(info.value).startswith("pynutd.conf")
+
+
+def test_input_voltage_threshold_scales_to_nominal(tmp_path: Path) -> None:
+    """A 120 V UPS gets 180 * 120 / 230 = 93.9 V, unless a threshold is configured."""
+    engine, state, _, clock = make()
+    state.update({"input.voltage.nominal": "120", "input.voltage": "121.4"}, clock.seconds())
+    assert engine.active("ups") == []
+    state.update({"input.voltage": "90"}, clock.seconds())
+    (alert,) = engine.active("ups")
+    assert (alert.rule, alert.threshold) == ("input_voltage_low", 93.9)
+    configured = load_alert_config(config_with(tmp_path, "[alerts]\ninput_voltage_low = 100\n"))
+    rule = next(r for r in configured.rules if r.name == "input_voltage_low")
+    assert rule.nominal is None and rule.threshold == 100.0

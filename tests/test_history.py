@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 from twisted.internet import task
 
-from pynutd.history import HistoryConfig, HistoryService, parse_duration, synchronous_runner
+from pynutd.history import (
+    HistoryConfig,
+    HistoryService,
+    parse_duration,
+    synchronous_runner,
+)
 from pynutd.historydb import HistoryDB, LogEntry
 from pynutd.ups import UpsRegistry, UpsState
 from tests.webhelpers import T0, basic, make_harness, request
@@ -124,7 +129,7 @@ def test_service_maintenance_applies_retention(tmp_path: Path) -> None:
 def test_query_series_raw_and_downsampled(tmp_path: Path) -> None:
     """Short ranges return raw rows; long ranges bucket-average; minutes beyond raw."""
     db_path = tmp_path / "q.sqlite"
-    service, state, clock = make_service(tmp_path)
+    service, _state, clock = make_service(tmp_path)
     assert service.db is not None
     service.db.write([("ups", T0 + i, "ups.load", float(i % 10)) for i in range(1, 601)], [])
     clock.advance(600)

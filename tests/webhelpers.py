@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,7 @@ def make_harness(alerts: bool = True) -> Harness:
         engine = AlertEngine(registry, AlertConfig(), clock)
         engine.start()
     ctx = WebContext(registry=registry, server=server, descriptions=DESCRIPTIONS, clock=clock,
-                     started=started, alerts=engine, tz=timezone.utc, version="9.9")
+                     started=started, alerts=engine, tz=UTC, version="9.9")
     return Harness(clock, registry, main, spare, controller, server, ctx, build_site(ctx), events)
 
 

@@ -64,15 +64,15 @@ class _Hooks(Service):
     """Starts and stops plain objects (alerts, stream, telemetry log) with the app."""
 
     def __init__(self, name: str, start: Any, stop: Any = None) -> None:
-        self.setName(name)
+        self.setName(name)  # type: ignore[no-untyped-call]
         self._start, self._stop = start, stop
 
     def startService(self) -> None:
-        super().startService()
+        super().startService()  # type: ignore[no-untyped-call]
         self._start()
 
     def stopService(self) -> None:
-        super().stopService()
+        super().stopService()  # type: ignore[no-untyped-call]
         if self._stop is not None:
             self._stop()
 
@@ -99,8 +99,8 @@ def _endpoint(reactor: Any, listen: str, port: int) -> Any:
     if listen == "*":
         listen = "0.0.0.0"
     if ":" in listen:
-        return TCP6ServerEndpoint(reactor, port, 50, listen.strip("[]"))
-    return TCP4ServerEndpoint(reactor, port, 50, listen)
+        return TCP6ServerEndpoint(reactor, port, 50, listen.strip("[]"))  # type: ignore
+    return TCP4ServerEndpoint(reactor, port, 50, listen)  # type: ignore[no-untyped-call]
 
 
 def make_web_service(config: Config, registry: UpsRegistry, reactor: Any, context: Any,
@@ -115,12 +115,13 @@ def make_web_service(config: Config, registry: UpsRegistry, reactor: Any, contex
     alert_cfg = load_alert_config(config)
     log_cfg = LogConfig.from_config(config)
 
-    top = MultiService()
+    top: Any = MultiService()  # type: ignore[no-untyped-call]
     top.setName("web")
     handler = add_log_file(log_cfg)
     if handler is not None:
-        _Hooks("log-file", lambda: None,
-               lambda: logging.getLogger().removeHandler(handler)).setServiceParent(top)
+        hook: Any = _Hooks("log-file", lambda: None,
+                           lambda: logging.getLogger().removeHandler(handler))
+        hook.setServiceParent(top)
     history = HistoryService(registry, history_cfg, reactor, context.maxage, reactor, run)
     notify = spawn_notifier(reactor, alert_cfg.notifycmd) if alert_cfg.notifycmd else None
     alerts = AlertEngine(registry, alert_cfg, reactor, notify)
@@ -130,16 +131,19 @@ def make_web_service(config: Config, registry: UpsRegistry, reactor: Any, contex
     ctx.stream = StreamHub(ctx)
     telemetry = TelemetryLog(registry, reactor, log_cfg.telemetry_interval)
     # Alerts start before history so that their first events are logged.
-    _Hooks("alerts", alerts.start).setServiceParent(top)
-    history.setName("history")
-    history.setServiceParent(top)
-    _Hooks("telemetry-log", telemetry.start, telemetry.stop).setServiceParent(top)
-    _Hooks("stream", ctx.stream.start, ctx.stream.stop).setServiceParent(top)
+    parts: list[Any] = [_Hooks("alerts", alerts.start), history,
+                        _Hooks("telemetry-log", telemetry.start, telemetry.stop),
+                        _Hooks("stream", ctx.stream.start, ctx.stream.stop)]
+    history.setName("history")  # type: ignore[no-untyped-call]
+    for part in parts:
+        part.setServiceParent(top)
     if listen is not None:
         address, port = listen
-        web = StreamServerEndpointService(_endpoint(reactor, address, port), build_site(ctx))
+        web: Any = StreamServerEndpointService(  # type: ignore[no-untyped-call]
+            _endpoint(reactor, address, port), build_site(ctx))
         web._raiseSynchronously = True
         web.setName(f"web:[{address}]:{port}")
         web.setServiceParent(top)
-    top.web_context = ctx  # type: ignore[attr-defined]
-    return top
+    top.web_context = ctx
+    service: MultiService = top
+    return service

@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from pynutd.ups import Availability, Snapshot, Variable
+from pynutd.web import views
 from pynutd.web.context import WebContext
 from pynutd.web.http import ApiError, ApiRequest, Route, path
-from pynutd.web import views
-
 
 FLAGS = {"true": True, "1": True, "false": False, "0": False}
 
@@ -156,7 +155,7 @@ def ups_one(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
 
 
 def _server(req: ApiRequest) -> str:
-    host = req.request.getHost()
+    host: Any = req.request.getHost()
     return f"{getattr(host, 'host', '')}:{getattr(host, 'port', '')}"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 
-from pynutd.history import parse_duration
+from pynutd.history import HistoryService, parse_duration
 from pynutd.web.context import WebContext
 from pynutd.web.http import ApiError, ApiRequest, Route, path
 
@@ -60,10 +60,11 @@ def _int(req: ApiRequest, name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-def _history(ctx: WebContext) -> Any:
-    if ctx.history is None or ctx.history.db is None:
+def _history(ctx: WebContext) -> HistoryService:
+    history: HistoryService | None = ctx.history
+    if history is None or history.db is None:
         raise ApiError(503, "history is not running")
-    return ctx.history
+    return history
 
 
 def history(ctx: WebContext, req: ApiRequest) -> Deferred[dict[str, Any]]:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
-from twisted.web.server import NOT_DONE_YET, Request
+from twisted.web.server import NOT_DONE_YET
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class ApiRequest:
     params: Mapping[str, str]
     query: Mapping[str, list[str]]
     body: bytes
-    request: Request
+    request: Any
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         """Return the last value of query parameter ``name``."""
@@ -128,14 +128,14 @@ class Router(Resource):
     isLeaf = True
 
     def __init__(self, context: Any, routes: Sequence[Route]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.context = context
         self.routes = tuple(routes)
 
-    def render(self, request: Request) -> bytes | int:  # type: ignore[override]
+    def render(self, request: Any) -> bytes | int:
         method = request.method.decode("ascii", "replace").upper()
         try:
-            segments = [s.decode("utf-8") for s in request.postpath]
+            segments = [s.decode("utf-8") for s in request.postpath or []]
             if segments and segments[-1] == "":
                 segments.pop()  # a trailing slash means the same resource
             route, params = self._find(method, segments)
@@ -165,7 +165,7 @@ class Router(Resource):
                            {"Allow": ", ".join(sorted(set(allowed)))})
         raise ApiError(404, "no such resource")
 
-    def _write(self, result: Any, request: Request, method: str, finished: list[bool]) -> None:
+    def _write(self, result: Any, request: Any, method: str, finished: list[bool]) -> None:
         if isinstance(result, Streaming) or finished:
             return
         reply = result if isinstance(result, Reply) else Reply(result)
@@ -179,20 +179,20 @@ class Router(Resource):
             request.write(data)
         request.finish()
 
-    def _fail(self, failure: Failure, request: Request, finished: list[bool]) -> None:
+    def _fail(self, failure: Failure, request: Any, finished: list[bool]) -> None:
         if finished:
             return
-        if failure.check(ApiError):
+        if isinstance(failure.value, ApiError):
             exc = failure.value
         else:
             log.error("web request %s failed: %s", request.uri.decode("latin-1"),
                       failure.getTraceback())
             exc = ApiError(500, "internal error")
-        request.write(self._error(request, exc))  # type: ignore[arg-type]
+        request.write(self._error(request, exc))
         request.finish()
 
     @staticmethod
-    def _error(request: Request, exc: ApiError) -> bytes:
+    def _error(request: Any, exc: ApiError) -> bytes:
         request.setResponseCode(exc.status)
         request.setHeader(b"content-type", b"application/json")
         for name, value in exc.headers.items():
@@ -202,7 +202,7 @@ class Router(Resource):
         return b"" if request.method == b"HEAD" else data
 
 
-def _query(request: Request) -> dict[str, list[str]]:
+def _query(request: Any) -> dict[str, list[str]]:
     raw = request.uri.split(b"?", 1)[1] if b"?" in request.uri else b""
     try:
         return parse_qs(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
@@ -210,7 +210,7 @@ def _query(request: Request) -> dict[str, list[str]]:
         raise ApiError(400, "the query string is not UTF-8") from None
 
 
-def _body(request: Request) -> bytes:
+def _body(request: Any) -> bytes:
     if request.content is None:
         return b""
     request.content.seek(0)

@@ -43,7 +43,7 @@ class LogConfig:
     telemetry_interval: float = 30.0
 
     @classmethod
-    def from_config(cls, config: Config) -> "LogConfig":
+    def from_config(cls, config: Config) -> LogConfig:
         """Read and check ``[log]``; raise ConfigError on a bad value."""
         if not config.ini.has_section("log"):
             return cls()

@@ -24,7 +24,6 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from twisted.web.resource import Resource
-from twisted.web.server import Request
 
 from pynutd.ups import Availability, Snapshot
 from pynutd.web.context import WebContext
@@ -173,7 +172,7 @@ def _gauge(name: str, text: str, value: float) -> GaugeMetricFamily:
 def render_metrics(ctx: WebContext, only: str | None = None) -> bytes:
     """Return the exposition text for every UPS (or only ``only``)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(UpsCollector(ctx, only))  # type: ignore[arg-type]
+    registry.register(UpsCollector(ctx, only))
     return bytes(generate_latest(registry))
 
 
@@ -183,10 +182,10 @@ class MetricsResource(Resource):
     isLeaf = True
 
     def __init__(self, ctx: WebContext) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.ctx = ctx
 
-    def render(self, request: Request) -> bytes:  # type: ignore[override]
+    def render(self, request: Any) -> bytes:
         if request.method not in (b"GET", b"HEAD"):
             request.setResponseCode(405)
             request.setHeader(b"allow", b"GET, HEAD")
@@ -194,7 +193,7 @@ class MetricsResource(Resource):
             return b"method not allowed\n"
         return self.render_GET(request)
 
-    def render_GET(self, request: Request) -> bytes:
+    def render_GET(self, request: Any) -> bytes:
         args: Any = request.args or {}
         only = args.get(b"ups", [None])[-1]
         name = only.decode("utf-8", "replace") if only else None

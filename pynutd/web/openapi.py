@@ -151,7 +151,7 @@ ERRORS = {400: "Bad request or value", 401: "Missing or wrong credentials",
           504: "The device did not answer in time"}
 WRITE_ERRORS = (400, 401, 403, 404, 500, 503, 504)
 TEXT = {"type": "string", "minLength": 1}
-WRITE_BODY = {"required": False, "content": {
+WRITE_BODY: dict[str, Any] = {"required": False, "content": {
     "text/plain": {"schema": STR, "example": "30"},
     JSON: {"schema": {"oneOf": [TEXT, NUM, _obj({"value": {"oneOf": [TEXT, NUM]}})]}},
     "application/x-www-form-urlencoded": {"schema": _obj({"value": TEXT})}}}
@@ -173,7 +173,8 @@ def document(version: str = "") -> dict[str, Any]:
             "summary": summary, "tags": [tag], "parameters": params,
             "responses": _responses(ok, errors)}
     paths["/api/v1/whoami"]["get"]["security"] = [{"basic": []}]
-    set_body = {"required": True, "content": dict(WRITE_BODY["content"], **{
+    content: dict[str, Any] = WRITE_BODY["content"]
+    set_body = {"required": True, "content": dict(content, **{
         "text/plain": {"schema": {"type": "string", "minLength": 1}, "example": "30"}})}
     paths["/api/v1/devices/{ups}/var/{name}"]["post"] = {
         "summary": "Set a variable (NUT SET VAR; needs actions = SET)", "tags": ["Vars"],

@@ -9,10 +9,10 @@ one-line page says so.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
-from twisted.web.resource import Resource
-from twisted.web.server import Request, Site
+from twisted.web.resource import IResource, Resource
+from twisted.web.server import Site
 
 from pynutd.web.api import api_resource
 from pynutd.web.context import WebContext
@@ -24,7 +24,7 @@ access_log = logging.getLogger("pynutd.web.access")
 class _Placeholder(Resource):
     isLeaf = True
 
-    def render_GET(self, request: Request) -> bytes:
+    def render_GET(self, request: Any) -> bytes:
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
         return (b"<!doctype html><title>pynutd</title><p>The dashboard is not installed. "
                 b"See <a href='/api/v1/ups'>/api/v1/ups</a> and "
@@ -40,23 +40,23 @@ class QuietSite(Site):
 
     displayTracebacks = False
 
-    def log(self, request: Request) -> None:
+    def log(self, request: Any) -> None:
         if access_log.isEnabledFor(logging.DEBUG):
-            line = self._logFormatter(self._logDateTime, request)  # type: ignore[attr-defined]
-            access_log.debug("%s", line)
+            formatter: Any = self._logFormatter
+            access_log.debug("%s", formatter(self._logDateTime, request))
 
 
 def build_root(ctx: WebContext) -> Resource:
     """Return the root resource of the web site."""
-    root = Resource()
+    root = Resource()  # type: ignore[no-untyped-call]
     try:
         from pynutd.web.dashboard import mount
     except ImportError:
-        root.putChild(b"", _Placeholder())
+        root.putChild(b"", cast(IResource, _Placeholder()))  # type: ignore[no-untyped-call]
     else:
         mount(root)
-    root.putChild(b"api", api_resource(ctx))
-    metrics = MetricsResource(ctx)
+    root.putChild(b"api", cast(IResource, api_resource(ctx)))
+    metrics = cast(IResource, MetricsResource(ctx))
     root.putChild(b"metrics", metrics)
     root.putChild(b"ups_metrics", metrics)   # nut_exporter's path
     return root
@@ -64,5 +64,4 @@ def build_root(ctx: WebContext) -> Resource:
 
 def build_site(ctx: WebContext) -> Site:
     """Return the twisted.web Site serving ``ctx``."""
-    site: Any = QuietSite(build_root(ctx))
-    return site
+    return QuietSite(cast(IResource, build_root(ctx)))  # type: ignore[no-untyped-call]

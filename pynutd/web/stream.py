@@ -15,7 +15,6 @@ import logging
 from typing import Any
 
 from twisted.internet.task import LoopingCall
-from twisted.web.server import Request
 
 from pynutd.historydb import LogEntry
 from pynutd.ups import Event
@@ -30,7 +29,7 @@ KEEPALIVE = 15.0
 
 def frame(event: str, data: Any) -> bytes:
     """Return one SSE message (``event:`` and a one-line JSON ``data:``)."""
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8")
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
 class StreamHub:
@@ -38,7 +37,7 @@ class StreamHub:
 
     def __init__(self, ctx: WebContext) -> None:
         self.ctx = ctx
-        self.clients: list[Request] = []
+        self.clients: list[Any] = []
         self._dirty: set[str] = set()
         self._seen: dict[str, str] = {}
         self._loops: list[LoopingCall] = []
@@ -100,10 +99,10 @@ class StreamHub:
         for request in list(self.clients):
             try:
                 request.write(data)
-            except Exception:  # a dead connection: forget it
+            except RuntimeError:  # written after finish: a dead connection
                 self._forget(request)
 
-    def attach(self, request: Request) -> None:
+    def attach(self, request: Any) -> None:
         """Start an event stream on ``request`` with one summary per UPS."""
         request.setHeader(b"content-type", b"text/event-stream; charset=utf-8")
         request.setHeader(b"cache-control", b"no-cache")
@@ -116,7 +115,7 @@ class StreamHub:
         self.clients.append(request)
         request.notifyFinish().addBoth(lambda _: self._forget(request))
 
-    def _forget(self, request: Request) -> None:
+    def _forget(self, request: Any) -> None:
         if request in self.clients:
             self.clients.remove(request)
 

@@ -151,7 +151,7 @@ def seed_telemetry(snap: Snapshot, now: float, started: float, available: bool,
             if found is not None:
                 value = found
                 break
-        out[field_name] = int(round(value)) if kind is int else float(value)
+        out[field_name] = round(value) if kind is int else float(value)
     stamp = snap.last_update if snap.last_update is not None else now
     out["timestamp"] = datetime.fromtimestamp(stamp, tz).strftime("%Y-%m-%d %H:%M:%S")
     out["status"] = seed_status(snap, available)

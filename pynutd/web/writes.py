@@ -76,8 +76,10 @@ def body_value(req: ApiRequest, required: bool) -> str | None:
 
 def _await(ctx: WebContext, d: Deferred[None], what: str, device: str) -> Deferred[Any]:
     result: Deferred[Any] = Deferred()
-    timer = ctx.clock.callLater(ctx.write_timeout, lambda: result.called or result.errback(
-        ApiError(504, f"Device {device} did not answer {what} in time")))
+    def too_late() -> None:
+        if not result.called:
+            result.errback(ApiError(504, f"Device {device} did not answer {what} in time"))
+    timer = ctx.clock.callLater(ctx.write_timeout, too_late)
 
     def ok(_: object) -> None:
         if timer.active():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -98,7 +97,7 @@ def test_values_change_live_everywhere(server):
     server.wait_until(lambda: get_json(server, "/api/telemetry")["status"] == "battery", 15)
     telemetry = get_json(server, "/api/telemetry")
     assert telemetry["battery_level"] == 55 and "High load" in telemetry["alarms"]
-    _, headers, body = http(server, "GET", "/metrics")
+    _, _, body = http(server, "GET", "/metrics")
     families = {f.name: f for f in text_string_to_metric_families(body.decode())}
     values = {s.name: s.value for s in families["network_ups_tools_battery_charge"].samples}
     assert values == {"network_ups_tools_battery_charge": 55.0}

@@ -38,7 +38,7 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
              "--url", base, "--exclude-path", "/api/v1/stream", "--checks", "all",
              "-n", "25", "--generation-deterministic", "--request-timeout", "15",
              "-a", "admin:admin", "--no-color"],
-            capture_output=True, text=True, timeout=240, cwd=tmp_path)
+            capture_output=True, text=True, timeout=240, cwd=tmp_path, check=False)
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
         assert " passed" in result.stdout
         assert "Traceback" not in server.log()
