@@ -187,3 +187,35 @@ def test_history_not_running_is_503() -> None:
 def test_parse_duration(text: str, seconds: float) -> None:
     """Durations take s/m/h/d suffixes; plain numbers are seconds."""
     assert parse_duration(text) == seconds
+
+
+def test_slow_disk_never_blocks(tmp_path: Path) -> None:
+    """With writes stuck on the database thread, polling and events go on; rows queue up."""
+    from twisted.internet.defer import Deferred
+
+    stuck: list[Deferred[None]] = []
+
+    def never(func: object, *args: object) -> Deferred[None]:
+        d: Deferred[None] = Deferred()
+        stuck.append(d)
+        return d
+
+    clock = task.Clock()
+    clock.advance(T0)
+    state = UpsState("ups")
+    state.set_connected(True, clock.seconds())
+    state.update({"ups.status": "OL", "ups.load": "10"}, clock.seconds())
+    service = HistoryService(UpsRegistry([state]), HistoryConfig(), clock, 15, run=never)
+    seen: list[LogEntry] = []
+    service.listeners.append(seen.append)
+    service.startService()
+    for i in range(30):
+        clock.advance(1)
+        state.update({"ups.load": str(11 + i), "ups.status": "OB" if i % 2 else "OL"},
+                     clock.seconds())
+    assert len(stuck) <= 3           # at most two batches in flight, plus maintenance
+    assert service.queued() > 0      # the rest waits in memory
+    assert len([e for e in seen if e.kind == "status"]) == 29   # live events unaffected
+    stuck[0].callback(None)          # the disk catches up: the next flush goes out
+    clock.advance(1)
+    assert len(stuck) >= 3
