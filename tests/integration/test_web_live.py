@@ -72,9 +72,13 @@ def server(tmp_path_factory):
                                       ' desc = "Live test UPS"\n')
     write_dev(confdir / "ups.dev", 92, 23)
     (confdir / "upsd.users").write_text(USERS)
+    notify = confdir / "notify.sh"
+    notify.write_text('#!/bin/sh\nprintf "%s|%s|%s|%s\\n" "$NOTIFYTYPE" "$UPSNAME" '
+                      '"$PYNUTD_RULE" "$1" >> "$(dirname "$0")/notify.out"\n')
+    notify.chmod(0o755)
     (confdir / "pynutd.conf").write_text(
         "[history]\ndatabase = history.sqlite\ninterval = 1\n\n"
-        "[alerts]\nload_high = 80\n\n[log]\ntelemetry_interval = 1\n")
+        f"[alerts]\nload_high = 80\nnotifycmd = {notify}\n\n[log]\ntelemetry_interval = 1\n")
     with Pynutd(confdir, web=True, wait_for_ups="dummy") as srv:
         srv.confdir = confdir
         yield srv
@@ -112,6 +116,11 @@ def test_values_change_live_everywhere(server):
     assert "pynutd.telemetry: [dummy] Vin=231.0V, Vout=230.0V, Batt=27.1V, Load=" in log
     write_dev(server.confdir / "ups.dev", 92, 23)
     server.wait_until(lambda: get_json(server, "/api/telemetry")["status"] == "online", 15)
+    out = server.confdir / "notify.out"
+    server.wait_until(lambda: out.exists() and "ALERTCLEAR" in out.read_text(), 10)
+    assert out.read_text().splitlines() == [
+        "ALERT|dummy|load_high|UPS dummy: High load (ups.load 91)",
+        "ALERTCLEAR|dummy|load_high|UPS dummy: High load cleared (ups.load 23)"]
 
 
 def test_write_over_http_reaches_the_ups(server):
