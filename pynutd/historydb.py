@@ -17,6 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
 SCHEMA = """
@@ -52,11 +53,11 @@ class LogEntry:
     detail: Any = None
     id: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON form of ``/events`` (``iso`` is local time)."""
-        from datetime import datetime
+    def to_json(self, tz: tzinfo | None = None) -> dict[str, Any]:
+        """Return the JSON form of ``/events`` (``iso``: local time, or in ``tz``)."""
+        stamp = datetime.fromtimestamp(self.time, tz).replace(tzinfo=None)
         return {"id": self.id, "ups": self.ups, "time": self.time,
-                "iso": datetime.fromtimestamp(self.time).isoformat(timespec="seconds"),
+                "iso": stamp.isoformat(timespec="seconds"),
                 "kind": self.kind, "message": self.message, "user": self.user,
                 "detail": self.detail if self.detail is not None else {}}
 

@@ -163,3 +163,43 @@ def test_telemetry_adds_device_alarm() -> None:
     h = make_harness()
     h.main.update({"ups.alarm": "No battery installed!"}, h.clock.seconds())
     assert request(h.site, "GET", "/api/telemetry").json()["alarms"] == ["No battery installed!"]
+
+
+def _with_history():
+    from pynutd.history import HistoryConfig, HistoryService, synchronous_runner
+    from tests.webhelpers import basic
+    h = make_harness()
+    service = HistoryService(h.registry, HistoryConfig(), h.clock, 15, run=synchronous_runner)
+    service.startService()
+    h.ctx.history = service
+    for load, status in (("30", "OL"), ("45", "OB DISCHRG"), ("60", "OB DISCHRG LB")):
+        h.clock.advance(2)
+        h.main.update({"ups.load": load, "ups.status": status}, h.clock.seconds())
+    h.clock.advance(2)
+    request(h.site, "POST", "/api/v1/devices/main/var/ups.id", b"rack 9",
+            basic("admin", "adminpw"))
+    return h
+
+
+@pytest.mark.parametrize("name,path", [
+    ("history", "/api/v1/devices/main/history?var=ups.load,battery.charge&since=-10s"),
+    ("history_bucketed", "/api/v1/devices/main/history?var=ups.load&since=-100s&points=10"),
+    ("events_ups", "/api/v1/devices/main/events"),
+    ("events_all", "/api/v1/events?kind=alert,status&limit=5"),
+])
+def test_golden_history(name: str, path: str) -> None:
+    """History and event endpoints answer exactly their golden JSON."""
+    h = _with_history()
+    response = request(h.site, "GET", path)
+    assert response.status == 200
+    assert response.json() == golden(name, response.json())
+
+
+def test_golden_whoami_and_openapi() -> None:
+    """whoami and the OpenAPI document are pinned too (an API change shows in review)."""
+    from tests.webhelpers import basic
+    h = make_harness()
+    who = request(h.site, "GET", "/api/v1/whoami", headers=basic("cmduser", "cmdpw")).json()
+    assert who == golden("whoami", who)
+    doc = request(h.site, "GET", "/api/openapi.json").json()
+    assert doc == golden("openapi", doc)

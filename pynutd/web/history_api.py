@@ -86,7 +86,7 @@ def _events(ctx: WebContext, req: ApiRequest, ups: str | None) -> Deferred[list[
     if unknown:
         raise ApiError(400, f"unknown event kind {unknown[0]!r}")
     d = _history(ctx).query_events(ups, since, until, limit, kinds)
-    d.addCallback(lambda entries: [e.to_json() for e in entries])
+    d.addCallback(lambda entries: [e.to_json(ctx.tz) for e in entries])
     return d
 
 

@@ -88,7 +88,7 @@ class StreamHub:
     def push_entry(self, entry: LogEntry) -> None:
         """History listener: send a new log entry at once."""
         if self.clients:
-            self.broadcast(frame("event", entry.to_json()))
+            self.broadcast(frame("event", entry.to_json(self.ctx.tz)))
 
     def keepalive(self) -> None:
         """Keep proxies from closing idle streams."""
