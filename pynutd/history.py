@@ -18,6 +18,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from twisted.application.service import Service
@@ -86,6 +87,9 @@ class HistoryConfig:
                 db = raw.strip()
                 values["database"] = str(config.confdir / db) if db and not db.startswith("/") \
                     and db != ":memory:" else (db or None)
+                folder = Path(values["database"] or ".").parent
+                if values["database"] not in (None, ":memory:") and not folder.is_dir():
+                    raise config.ini_error(sec, key, f"no directory {folder} for the database")
             elif key in ("retention", "raw_retention", "interval", "flush_interval"):
                 try:
                     values[key] = parse_duration(raw)

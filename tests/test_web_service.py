@@ -63,6 +63,7 @@ def test_configured_listener_and_disabled_web(tmp_path: Path) -> None:
     ("[web]\nenabled = maybe\n", 2, "enabled must be yes or no"),
     ("[history]\n\nretention = forever\n", 3, "[history] retention must be a duration"),
     ("[history]\nwhat = 1\n", 2, "[history] unknown key 'what'"),
+    ("[history]\ndatabase = /nonexistent/dir/h.sqlite\n", 2, "no directory /nonexistent/dir"),
     ("[log]\nmax_bytes = -5\n", 2, "[log] max_bytes must be a positive integer"),
     ("[log]\ncolour = yes\n", 2, "[log] unknown key 'colour'"),
     ("[alerts]\nload_high = x\n", 2, "load_high must be a number"),
