@@ -2,9 +2,8 @@
 
 :class:`HistoryService` observes the state store on the reactor thread.  It
 samples each UPS every ``interval`` seconds when a new poll arrived,
-turns state changes into :class:`~pynutd.historydb.LogEntry` events
-(status OL/OB/LB/FSD..., communication lost and restored, device alarms,
-pynutd alerts, SET VAR / INSTCMD with the user), queues both, and hands
+has :class:`~pynutd.eventlog.EventDeriver` turn state changes into log
+entries, queues both, and hands
 the queue to :class:`~pynutd.historydb.HistoryDB` once a second on a
 single background thread.  A slow disk makes the queue longer; it never
 stalls the NUT port.
@@ -28,8 +27,9 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from pynutd.config import Config
+from pynutd.eventlog import EventDeriver
 from pynutd.historydb import HistoryDB, LogEntry, Sample
-from pynutd.ups import Availability, Event, UpsRegistry
+from pynutd.ups import UpsRegistry
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +41,6 @@ DEFAULT_VARIABLES = (
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]*)?$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_QUEUE = 200_000          # samples kept while the disk lags; the oldest go first
-
-# ups.status tokens worth a sentence when they appear / disappear.
-STATUS_PHRASES: dict[str, tuple[str | None, str | None]] = {
-    "OL": ("on line power", None),
-    "OB": ("on battery", None),
-    "LB": ("low battery", "battery no longer low"),
-    "FSD": ("forced shutdown", None),
-    "RB": ("replace battery", "battery replacement cleared"),
-    "OVER": ("overloaded", "no longer overloaded"),
-    "BYPASS": ("on bypass", "off bypass"),
-    "OFF": ("output off", "output on"),
-    "CAL": ("calibrating", "calibration ended"),
-}
 
 
 def parse_duration(text: str) -> float:
@@ -147,8 +134,7 @@ class HistoryService(Service):
         self._events: list[LogEntry] = []
         self._in_flight = 0
         self._sampled: dict[str, float] = {}
-        self._available: dict[str, Availability] = {}
-        self._was_ok: set[str] = set()
+        self.events = EventDeriver(registry, clock, maxage, self.add)
         self._rolled = 0.0
         self._loops: list[LoopingCall] = []
 
@@ -161,7 +147,7 @@ class HistoryService(Service):
         self.db = HistoryDB(self.config.database or ":memory:")
         now = self.clock.seconds()
         self._rolled = now - self.config.raw_retention
-        self.registry.subscribe(self.observe)
+        self.registry.subscribe(self.events.observe)
         for func, period in ((self.sample, self.config.interval),
                              (self.flush, self.config.flush_interval),
                              (self.maintain, 60.0)):
@@ -194,80 +180,6 @@ class HistoryService(Service):
 
     # -- observing the state store (reactor thread) ------------------------
 
-    def observe(self, event: Event) -> None:
-        """Registry observer: turn a state event into log entries."""
-        state = self.registry.get(event.ups)
-        name = state.name if state is not None else event.ups
-        if event.kind == "update":
-            changed = event.detail.get("changed", {})
-            snap = state.snapshot() if state is not None else None
-            if "ups.status" in changed and snap is not None:
-                self._status_changed(name, event, changed["ups.status"] or "", snap.status)
-            if "ups.alarm" in changed and snap is not None:
-                text = snap.value("ups.alarm")
-                self.add(LogEntry(name, event.time, "alarm",
-                                  f"device alarm: {text}" if text else "device alarm cleared",
-                                  None, {"old": changed["ups.alarm"], "new": text}))
-            self.check_availability(name)
-        elif event.kind in ("stale", "disconnected", "connected"):
-            self.check_availability(name, event.detail.get("reason"))
-        elif event.kind == "setvar":
-            d = event.detail
-            self.add(LogEntry(name, event.time, "setvar",
-                              f"{d.get('var')} set to {d.get('value')!r}"
-                              f"{_by(event.user, d.get('address'))}", event.user, dict(d)))
-        elif event.kind == "instcmd":
-            d = event.detail
-            param = f" {d['param']}" if d.get("param") is not None else ""
-            self.add(LogEntry(name, event.time, "instcmd",
-                              f"command {d.get('command')}{param} run"
-                              f"{_by(event.user, d.get('address'))}", event.user, dict(d)))
-        elif event.kind == "fsd":
-            self.add(LogEntry(name, event.time, "fsd",
-                              f"forced shutdown set{_by(event.user, None)}", event.user, {}))
-        elif event.kind in ("alert", "alert_clear"):
-            d = dict(event.detail)
-            verb = "alert" if event.kind == "alert" else "alert cleared"
-            self.add(LogEntry(name, event.time, event.kind,
-                              f"{verb}: {d.get('message')} ({d.get('var')} {d.get('value'):g})",
-                              None, d))
-
-    def _status_changed(self, name: str, event: Event, old: str, new: str) -> None:
-        before, after = set(old.split()), set(new.split())
-        phrases = [STATUS_PHRASES[t][0] for t in new.split()
-                   if t not in before and t in STATUS_PHRASES and STATUS_PHRASES[t][0]]
-        phrases += [STATUS_PHRASES[t][1] for t in old.split()
-                    if t not in after and t in STATUS_PHRASES and STATUS_PHRASES[t][1]]
-        summary = ", ".join(p for p in phrases if p) or "status changed"
-        if not old:
-            summary = "first status"
-        self.add(LogEntry(name, event.time, "status", f"{summary} ({old or '-'} -> {new or '-'})",
-                          None, {"old": old, "new": new}))
-
-    def check_availability(self, name: str, reason: str | None = None) -> None:
-        """Log communication lost / restored when a UPS's availability changes."""
-        state = self.registry.get(name)
-        if state is None:
-            return
-        now = self.clock.seconds()
-        current = state.snapshot().availability(now, self.maxage)
-        before = self._available.get(state.name)
-        self._available[state.name] = current
-        if before is None and current is Availability.OK:
-            self._was_ok.add(state.name)
-        if before is None or before == current:
-            return
-        if current is Availability.OK:
-            message = ("communication restored" if state.name in self._was_ok
-                       else "communication established")
-            self._was_ok.add(state.name)
-        elif before is Availability.OK:
-            message = f"communication lost ({current.value}{': ' + reason if reason else ''})"
-        else:
-            return   # still not talking (e.g. connected, first poll pending): nothing new
-        self.add(LogEntry(state.name, now, "comm", message, None,
-                          {"old": before.value, "new": current.value}))
-
     def add(self, entry: LogEntry) -> None:
         """Queue a log entry and tell the listeners (the live stream)."""
         self._events.append(entry)
@@ -281,7 +193,7 @@ class HistoryService(Service):
     def sample(self) -> None:
         """Queue one row per key variable of every UPS that polled since last time."""
         for state in self.registry:
-            self.check_availability(state.name)
+            self.events.check_availability(state.name)
             snap = state.snapshot()
             t = snap.last_update
             if t is None or t <= self._sampled.get(state.name, float("-inf")):
@@ -369,12 +281,6 @@ class HistoryService(Service):
         d: Deferred[Any] = self.flush()
         d.addCallback(lambda _: self.run(db.events, ups, since, until, limit, kinds))
         return d
-
-
-def _by(user: str | None, address: str | None) -> str:
-    if user and address:
-        return f" by {user} ({address})"
-    return f" by {user}" if user else ""
 
 
 def synchronous_runner(func: Callable[..., Any], *args: Any) -> Deferred[Any]:
