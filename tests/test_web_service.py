@@ -125,3 +125,12 @@ def test_telemetry_line(caplog: pytest.LogCaptureFixture) -> None:
     assert lines[0].startswith("[ups] Vin=225.6V, Vout=224.8V, Batt=13.6V, Load=")
     assert all(r.levelname == "INFO" for r in caplog.records if r.name == "pynutd.telemetry")
     tlog.stop()
+
+
+def test_ipv6_listen(tmp_path: Path) -> None:
+    """An IPv6 [web] listen address gets an IPv6 listener."""
+    service, reactor = build(load(tmp_path, "[web]\nlisten = ::1\nport = 8081\n"))
+    service.privilegedStartService()  # type: ignore[attr-defined]
+    service.startService()            # type: ignore[attr-defined]
+    assert reactor.tcpServers[0][0] == 8081 and reactor.tcpServers[0][3] == "::1"
+    service.stopService()             # type: ignore[attr-defined]
