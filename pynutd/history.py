@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -74,9 +75,6 @@ class HistoryConfig:
                 db = raw.strip()
                 values["database"] = str(config.confdir / db) if db and not db.startswith("/") \
                     and db != ":memory:" else (db or None)
-                folder = Path(values["database"] or ".").parent
-                if values["database"] not in (None, ":memory:") and not folder.is_dir():
-                    raise config.ini_error(sec, key, f"no directory {folder} for the database")
             elif key in ("retention", "raw_retention", "interval", "flush_interval"):
                 try:
                     values[key] = parse_duration(raw)
@@ -95,6 +93,21 @@ class HistoryConfig:
         if values.get("database") is None and "raw_retention" not in values:
             values["raw_retention"] = 6 * 3600   # in memory: keep it small
         return cls(**values)
+
+
+def open_database(path: str | None) -> HistoryDB:
+    """Open (creating its folder) the history database; in memory when ``path`` is None.
+
+    Raises RuntimeError with a one-line reason, which the CLI prints before
+    exiting: pynutd does not run with a history it cannot write.
+    """
+    if path is None or path == ":memory:":
+        return HistoryDB(":memory:")
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return HistoryDB(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise RuntimeError(f"cannot open the history database {path}: {exc}") from None
 
 
 def threaded_runner(reactor: Any, name: str) -> tuple[Callable[..., Deferred[Any]], ThreadPool]:
@@ -144,7 +157,7 @@ class HistoryService(Service):
         super().startService()  # type: ignore[no-untyped-call]
         if self._pool is not None:
             self._pool.start()
-        self.db = HistoryDB(self.config.database or ":memory:")
+        self.db = open_database(self.config.database)
         now = self.clock.seconds()
         self._rolled = now - self.config.raw_retention
         self.registry.subscribe(self.events.observe)

@@ -63,7 +63,6 @@ def test_configured_listener_and_disabled_web(tmp_path: Path) -> None:
     ("[web]\nenabled = maybe\n", 2, "enabled must be yes or no"),
     ("[history]\n\nretention = forever\n", 3, "[history] retention must be a duration"),
     ("[history]\nwhat = 1\n", 2, "[history] unknown key 'what'"),
-    ("[history]\ndatabase = /nonexistent/dir/h.sqlite\n", 2, "no directory /nonexistent/dir"),
     ("[log]\nmax_bytes = -5\n", 2, "[log] max_bytes must be a positive integer"),
     ("[log]\ncolour = yes\n", 2, "[log] unknown key 'colour'"),
     ("[alerts]\nload_high = x\n", 2, "load_high must be a number"),
@@ -134,3 +133,14 @@ def test_ipv6_listen(tmp_path: Path) -> None:
     service.startService()            # type: ignore[attr-defined]
     assert reactor.tcpServers[0][0] == 8081 and reactor.tcpServers[0][3] == "::1"
     service.stopService()             # type: ignore[attr-defined]
+
+
+def test_history_database_folder(tmp_path: Path) -> None:
+    """The database's folder is created; an unusable path stops start-up with one line."""
+    from pynutd.history import open_database
+    db = open_database(str(tmp_path / "new" / "dir" / "h.sqlite"))
+    db.close()
+    assert (tmp_path / "new" / "dir" / "h.sqlite").exists()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(RuntimeError, match="cannot open the history database"):
+        open_database(str(tmp_path / "file" / "h.sqlite"))
