@@ -113,9 +113,9 @@ def _poller(timescale: float = 1.0, **options: str) -> tuple[Poller, UpsState, V
 
 
 def test_poller_tiers_and_device_variables() -> None:
-    """Quick every 2 s, full every 30 s; the core publishes device.* and driver.*."""
+    """Quick every 2 s, full every 30 s, interrupt pipe every 0.5 s; core adds device.*."""
     poller, state, _, _ = _poller()
-    assert poller.driver.tiers() == {"quick": 2.0, "full": 30.0}
+    assert poller.driver.tiers() == {"quick": 2.0, "full": 30.0, "interrupt": 0.5}
     snap = state.snapshot()
     assert snap.value("ups.status") == "OL"
     assert snap.value("device.mfr") == "Tripp Lite" and snap.value("device.type") == "ups"
@@ -144,8 +144,8 @@ def test_poller_follows_outage_and_survives_unplug() -> None:
 
 
 def test_pollinterval_and_pollfreq_options() -> None:
-    """ups.conf pollinterval / pollfreq set the tiers."""
-    poller, _, _, _ = _poller(pollinterval="5", pollfreq="60")
+    """ups.conf pollinterval / pollfreq set the tiers; pollonly drops the interrupt one."""
+    poller, _, _, _ = _poller(pollinterval="5", pollfreq="60", pollonly="")
     assert poller.driver.tiers() == {"quick": 5.0, "full": 60.0}
     poller.stop()
 

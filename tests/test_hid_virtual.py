@@ -142,3 +142,24 @@ def test_result_helper_raises_failure() -> None:
     from twisted.internet.defer import fail
     with pytest.raises(ValueError):
         result(fail(ValueError("x")))
+
+
+def test_interrupt_tier_shows_status_without_get_report() -> None:
+    """The interrupt tier applies queued input reports: OB shows with no GET_REPORT at all."""
+    rig = Rig(TL3016, "online")
+    rig.connect()
+    assert "interrupt" in rig.driver.tiers()
+    rig.device.model.queue.clear()
+    calls: list[int] = []
+    original = rig.device.get_feature_report
+    rig.device.get_feature_report = lambda rid, n: calls.append(rid) or original(rid, n)  # type: ignore[method-assign]
+    rig.device.set_mains(False)
+    rig.clock.advance(1)
+    values = rig.values("interrupt")
+    assert values["ups.status"] == "OB DISCHRG" and calls == []
+
+
+def test_pollonly_has_no_interrupt_tier() -> None:
+    """pollonly (NUT's flag) turns the interrupt pipe off."""
+    rig = Rig(TL3016, "online", pollonly="")
+    assert set(rig.driver.tiers()) == {"quick", "full"}

@@ -61,7 +61,7 @@ class HidBackend(Protocol):
         """SET_REPORT(Feature) with ``data`` (ID first); returns bytes written."""
 
     def read(self, length: int, timeout_ms: int) -> bytes:
-        """Read one interrupt-in report, or b"" after ``timeout_ms``."""
+        """Read one interrupt-in report, or b"" after ``timeout_ms`` (0: do not wait)."""
 
     def get_string(self, index: int) -> str | None:
         """Return USB string descriptor ``index``, or None if unavailable."""
@@ -142,7 +142,8 @@ class HidapiBackend:
         return written
 
     def read(self, length: int, timeout_ms: int) -> bytes:
-        return bytes(self._device().read(length, timeout_ms))
+        # cython-hidapi's timeout 0 means a blocking hid_read: never ask for it.
+        return bytes(self._device().read(length, max(timeout_ms, 1)))
 
     def get_string(self, index: int) -> str | None:
         if index <= 0:
@@ -251,3 +252,14 @@ def dump_texts(raw: bytes, replies: Mapping[int, bytes | str], indexed: Mapping[
 def fetch_strings(backend: HidBackend, indexes: list[int]) -> dict[int, str | None]:
     """Read the USB strings with these indexes."""
     return {i: backend.get_string(i) for i in indexes}
+
+
+def drain_input(backend: HidBackend, size: int, limit: int = 32) -> list[bytes]:
+    """Read the interrupt-in reports waiting now (non-blocking), at most ``limit``."""
+    reports = []
+    for _ in range(limit):
+        data = backend.read(size, 0)
+        if not data:
+            break
+        reports.append(bytes(data))
+    return reports

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from pynutd.drivers.hid_descriptor import FEATURE, HidField, ReportDescriptor
+from pynutd.drivers.hid_descriptor import FEATURE, INPUT, HidField, ReportDescriptor
 from pynutd.drivers.hid_tables import (
     QUICK,
     SEMI,
@@ -138,6 +138,20 @@ class DeviceMap:
             if text is not None:
                 values[row.var] = text
         return values
+
+    def read_input(self, data: bytes, ctx: Context, flags: dict[str, bool]) -> dict[str, str]:
+        """Apply one interrupt-in report: update flags, return the variables it carries.
+
+        As usbhid-ups, an input field feeds the rows whose (feature) path
+        equals its own path.
+        """
+        inputs = {f.path: f for f in self.desc.in_report(data[0], INPUT)} if data else {}
+        for row, feat in self.status:
+            f = inputs.get(feat.path)
+            if f is not None:
+                flags[row.flag] = bool(f.decode(data)) != row.inverted
+        rows = [(row, inputs[feat.path]) for row, feat in self.variables if feat.path in inputs]
+        return self.read(rows, {data[0]: data}, ctx)
 
     def read_flags(self, rows: Iterable[tuple[HidStatus, HidField]],
                    reports: Mapping[int, bytes], flags: dict[str, bool]) -> None:

@@ -34,6 +34,7 @@ from pynutd.drivers.hid import (
     Executor,
     HidapiBackend,
     HidBackend,
+    drain_input,
     dump_texts,
     enumerate_devices,
     fetch_all,
@@ -65,6 +66,8 @@ log = logging.getLogger(__name__)
 
 Opener = Callable[[], HidBackend]
 COMMAND_GAP = 0.125   # s between the two writes of shutdown.return (AVR750U drops fast ones)
+INTERRUPT_PERIOD = 0.5   # s between drains of the interrupt-in pipe
+INTERRUPT_SIZE = 64      # bytes asked per interrupt read (NUT's default interruptsize)
 
 
 class UsbHidDriver:
@@ -82,6 +85,7 @@ class UsbHidDriver:
         self.pollinterval = section.get_float("pollinterval", 2.0, minimum=0.1)
         self.pollfreq_option = section.get_float("pollfreq", 0, minimum=0)
         self.forced = section.get("productid") is not None
+        self.pollonly = section.get("pollonly") is not None
         self.backend: HidBackend | None = None
         self.map: DeviceMap | None = None
         self.reports: dict[int, bytes] = {}
@@ -95,8 +99,17 @@ class UsbHidDriver:
     # -- Driver interface ------------------------------------------------------
 
     def tiers(self) -> Mapping[str, float]:
-        """Quick poll every pollinterval, full poll every pollfreq."""
-        return {"quick": self.pollinterval, "full": self.pollfreq}
+        """Quick poll every pollinterval, full poll every pollfreq.
+
+        Unless ``pollonly`` is set, an ``interrupt`` tier also drains the
+        interrupt-in reports the device sent (non-blocking read, no
+        GET_REPORT) every :data:`INTERRUPT_PERIOD` s, so a status change the
+        UPS announces shows at once rather than at the next quick poll.
+        """
+        tiers = {"quick": self.pollinterval, "full": self.pollfreq}
+        if not self.pollonly:
+            tiers["interrupt"] = min(INTERRUPT_PERIOD, self.pollinterval)
+        return tiers
 
     @property
     def pollfreq(self) -> float:
@@ -152,6 +165,8 @@ class UsbHidDriver:
         After a write the next poll, whatever its tier, is a full one with
         the semi-static rows (usbhid-ups' ``data_has_changed``).
         """
+        if tier == "interrupt" and not self.dirty:
+            return self._interrupts()
         if tier == "quick" and not self.dirty:
             return self._poll([QUICK], quick_only=True)
         tiers = [FULL, QUICK] + ([SEMI] if self.dirty else [])
@@ -204,6 +219,21 @@ class UsbHidDriver:
         self._set_status()
         if SEMI in tiers:
             self.dirty = False
+        return Update(dict(self.values), dmap.specs(), dmap.command_names(), replace_all=True)
+
+    @inlineCallbacks
+    def _interrupts(self) -> Any:
+        dmap, backend = self.map, self.backend
+        if dmap is None or backend is None:
+            raise DeviceError("device not connected")
+        try:
+            reports = yield self.runner.run(drain_input, backend, INTERRUPT_SIZE)
+        except OSError as exc:
+            raise DeviceError(f"interrupt read failed: {exc}") from None
+        ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), self.values)
+        for data in reports:
+            self.values.update(dmap.read_input(data, ctx, self.flags))
+        self._set_status()
         return Update(dict(self.values), dmap.specs(), dmap.command_names(), replace_all=True)
 
     def _set_status(self) -> None:

@@ -41,6 +41,7 @@ SCENARIOS = {s.name: s for s in (
 )}
 
 TEST_SECONDS = {1: 10.0, 2: 60.0}   # quick / deep self-test length
+QUEUE_LIMIT = 64                      # interrupt-in reports kept for a reader
 
 
 class HidUpsModel:
@@ -106,6 +107,7 @@ class HidUpsModel:
             f.encode(buf, max(f.log_min, min(value, f.log_max)) & ((1 << f.size) - 1))
             if f.kind == INPUT and bytes(buf) != before:
                 self.queue.append(bytes(buf))
+                del self.queue[:-QUEUE_LIMIT]   # nobody reading: keep the newest only
 
     # -- time -----------------------------------------------------------------------
 
