@@ -112,11 +112,13 @@ class HidapiBackend:
         self._dev: Any = None
 
     def open(self) -> None:
+        """Open the device by its enumeration path."""
         dev = _module(self.backend).device()
         dev.open_path(self.info.path)
         self._dev = dev
 
     def close(self) -> None:
+        """Close the device; errors are only logged."""
         dev, self._dev = self._dev, None
         if dev is not None:
             try:
@@ -130,22 +132,27 @@ class HidapiBackend:
         return self._dev
 
     def get_report_descriptor(self) -> bytes:
+        """Return the report descriptor (hidapi >= 0.14)."""
         return bytes(self._device().get_report_descriptor())
 
     def get_feature_report(self, report_id: int, length: int) -> bytes:
+        """GET_REPORT(Feature); OSError on failure."""
         return bytes(self._device().get_feature_report(report_id, length))
 
     def send_feature_report(self, data: bytes) -> int:
+        """SET_REPORT(Feature); OSError on failure."""
         written = int(self._device().send_feature_report(list(data)))
         if written < 0:  # hidapi reports failure by -1, not an exception
             raise OSError(f"SET_REPORT 0x{data[0]:02x} failed")
         return written
 
     def read(self, length: int, timeout_ms: int) -> bytes:
+        """Read one interrupt-in report, b"" on timeout."""
         # cython-hidapi's timeout 0 means a blocking hid_read: never ask for it.
         return bytes(self._device().read(length, max(timeout_ms, 1)))
 
     def get_string(self, index: int) -> str | None:
+        """Return string descriptor ``index``; None where hidraw cannot."""
         if index <= 0:
             return None
         try:

@@ -103,6 +103,7 @@ class VirtualHidUps:
     # -- HidBackend ---------------------------------------------------------------
 
     def open(self) -> None:
+        """Open; fails while unplugged or switched off on battery."""
         with self.lock:
             self.model.update(self._now())
             if self.unplugged or self.model.dead:
@@ -110,15 +111,18 @@ class VirtualHidUps:
             self.is_open = True
 
     def close(self) -> None:
+        """Close."""
         with self.lock:
             self.is_open = False
 
     def get_report_descriptor(self) -> bytes:
+        """Return the loaded descriptor."""
         with self.lock:
             self._alive()
             return self.descriptor
 
     def get_feature_report(self, report_id: int, length: int) -> bytes:
+        """Return a report as the model has it now (short replies kept)."""
         with self.lock:
             self._alive()
             data = self.model.report(report_id, FEATURE)
@@ -127,6 +131,7 @@ class VirtualHidUps:
             return data[:length]
 
     def send_feature_report(self, data: bytes) -> int:
+        """Store a SET_REPORT and let the model react to it."""
         with self.lock:
             self._alive()
             if self.model.report(data[0], FEATURE) is None:
@@ -136,6 +141,7 @@ class VirtualHidUps:
             return len(data)
 
     def read(self, length: int, timeout_ms: int) -> bytes:
+        """Return the next queued interrupt-in report, waiting up to ``timeout_ms``."""
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
             with self.lock:
@@ -147,6 +153,7 @@ class VirtualHidUps:
             time.sleep(0.02)
 
     def get_string(self, index: int) -> str | None:
+        """Return a string from ``.strings.txt``."""
         with self.lock:
             return self.strings.get(index)
 
