@@ -169,3 +169,18 @@ def test_fixture_descriptors_all_bind() -> None:
         assert dmap.status, name
         assert any(row.var == "battery.charge" for row, _ in dmap.variables), name
     assert FIXTURES.exists()
+
+
+def test_product_quirks_skip_report_and_pollonly() -> None:
+    """SU3000LCD2UHV (09ae:1330) never reads report 0x54; APC 051d:0003 polls only."""
+    from pynutd.drivers.hid_map import bind
+    from tests.hidfakes import descriptor
+    tl = subdriver_for(0x09AE, 0x1330)
+    desc = descriptor("tripplite-smartonline3000-09ae_4003.hex")
+    normal, quirky = bind(tl, desc, 0x4003), bind(tl, desc, 0x1330)
+    def realpower(dmap):  # type: ignore[no-untyped-def]
+        return next(f.report_id for row, f in dmap.variables if row.var == "ups.realpower")
+    # The next row for the same variable takes over (Output.ActivePower, 0x47).
+    assert (realpower(normal), realpower(quirky)) == (0x54, 0x47)
+    assert 0x54 not in {f.report_id for _, f in quirky.variables + quirky.status}
+    assert subdriver_for(0x051D, 0x0003).pollonly_products == (0x0003,)

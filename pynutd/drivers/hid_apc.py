@@ -61,6 +61,7 @@ APC = Subdriver(
     name="APC HID 0.98",
     vendor_ids=(APC_VENDORID,),
     usages=USAGES,
+    pollonly_products=(0x0003,),   # apc-hid.c disable_interrupt_pipe
     variables=(
         HidVar("battery.charge", "UPS.PowerSummary.RemainingCapacity"),
         HidVar("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", tier=SEMI,

@@ -196,11 +196,18 @@ class DeviceMap:
         return None
 
 
-def bind(sub: Subdriver, desc: ReportDescriptor) -> DeviceMap:
-    """Resolve ``sub``'s rows against a device's (fixed) descriptor."""
+def bind(sub: Subdriver, desc: ReportDescriptor, product_id: int = 0) -> DeviceMap:
+    """Resolve ``sub``'s rows against a device's (fixed) descriptor.
+
+    Rows on a report the subdriver must never read for ``product_id`` are
+    dropped.
+    """
+    skip = set(sub.skip_reports.get(product_id, ()))
+
     def field_of(path_text: str) -> HidField | None:
         path = string_to_path(path_text, sub.usages)
-        return desc.find(path, FEATURE) if path else None
+        found = desc.find(path, FEATURE) if path else None
+        return None if found is None or found.report_id in skip else found
 
     taken: set[str] = set()
     variables: list[tuple[HidVar, HidField]] = []

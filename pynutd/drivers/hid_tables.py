@@ -269,6 +269,9 @@ class Subdriver:
     products: tuple[int, ...] = ()             # claimed without productid=
     pollfreq: int = 30
     fixes: tuple[FieldFix, ...] = ()
+    # product ID -> report IDs never read (firmware hangs on them)
+    skip_reports: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    pollonly_products: tuple[int, ...] = ()    # interrupt pipe known broken
 
     def claims(self, vendor_id: int, product_id: int, forced: bool) -> bool:
         """Return whether this table serves the device (NUT's claim)."""

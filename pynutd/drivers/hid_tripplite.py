@@ -86,6 +86,8 @@ TRIPPLITE = Subdriver(
     usages=USAGES,
     scales=SCALES,
     products=PRODUCTS,
+    # SU3000LCD2UHV: reading report 0x54 hangs the firmware (usbhid-ups.c).
+    skip_reports={0x1330: (0x54,)},
     # SMART1500LCD declares ActivePower in W with exponent 0 (NUT #3580).
     fixes=(FieldFix("UPS.PowerConverter.Output.ActivePower", (0x2012,), unit_exp=7,
                     when_unit_exp=0),

@@ -139,7 +139,9 @@ class UsbHidDriver:
         if not desc.fields:
             raise DeviceError("the device returned no usable report descriptor")
         sub = subdriver_for(backend.vendor_id, backend.product_id, self.forced)
-        self.map = bind(sub, apply_fixes(desc, sub, backend.product_id))
+        self.map = bind(sub, apply_fixes(desc, sub, backend.product_id), backend.product_id)
+        if backend.product_id in sub.pollonly_products:
+            self.pollonly = True
         if backend.vendor_id == 0x09AE and backend.product_id == tl2012.PRODUCT_ID:
             bound = {row.var for row, _ in self.map.variables}
             self.missing_2012 = {r.var for r in tl2012.FALLBACK if r.var} - bound
