@@ -166,10 +166,6 @@ class VirtualHidUps:
             self.model.forced_mains = present
 
 
-# One simulated device per path and section, shared across reconnects.
-_DEVICES: dict[tuple[str, str], VirtualHidUps] = {}
-
-
 def virtual_opener(section: UpsSection, clock: Any, spec: str) -> Any:
     """Return the driver's opener for ``port = virtual:PATH.hex``."""
     path = section.resolve(spec)
@@ -190,19 +186,11 @@ def virtual_opener(section: UpsSection, clock: Any, spec: str) -> Any:
             device.model.scenario = replace(device.model.scenario, discharge_rate=rate)
     except (OSError, ValueError) as exc:
         raise section.error("port", f"cannot load virtual UPS {path}: {exc}") from None
-    _DEVICES[(section.name, str(path))] = device
 
+    # The same simulated device across reconnects: its state lives on.
     def opener() -> VirtualHidUps:
         return device
     return opener
-
-
-def device_for(section_name: str) -> VirtualHidUps | None:
-    """Return the virtual UPS a section created (tests, demo controls)."""
-    for (name, _), device in _DEVICES.items():
-        if name == section_name:
-            return device
-    return None
 
 
 def demo_sections(reactor: Any, workdir: Any) -> list[str]:
