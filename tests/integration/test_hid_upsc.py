@@ -56,7 +56,9 @@ def test_outage_ol_ob_lb_and_upsmon_sets_fsd(tmp_path: Path) -> None:
         lb = [s for s in seen if "LB" in s.split()]
         assert lb and lb[0] == "OB DISCHRG LB", seen
         assert seen.index("OB DISCHRG") < seen.index("OB DISCHRG LB")
-        assert seen[-1] == "FSD OB DISCHRG LB", seen
+        # By the time FSD shows, a fast-draining battery may have stopped discharging.
+        final = seen[-1].split()
+        assert final[:2] == ["FSD", "OB"] and "LB" in final, seen
 
 
 def test_upsc_upsrw_upscmd_on_virtual_tripplite(tmp_path: Path) -> None:
