@@ -336,6 +336,10 @@ def check_status_classes(browser: Any) -> None:
         got = browser.execute_script("return PynutdFormat.classify(arguments[0], false).state;", status)
         assert got == expected, status
     assert browser.execute_script("return PynutdFormat.classify('OL', true).state;") == "stale"
+    formats = browser.execute_script(
+        "const F = PynutdFormat; return [F.runtime('3725'), F.runtime(45), F.runtime(''),"
+        " F.quantity('231.50', 'V', 1), F.quantity('49.96', 'Hz', 1), F.quantity('x', 'V')];")
+    assert formats == ["1 h 02 min", "45 s", "–", "231.5 V", "50 Hz", "–"]
     # Each state has its own colour on the page's stylesheet.
     colours = browser.execute_script("""
         const out = {};

@@ -201,7 +201,7 @@
       state.charts.append(dev.updated ?? now, dev.vars, now - state.range);
     }
     if (full) loadEvents(name);
-    if (state.controlsFor !== name + "|" + Boolean(api.user())) loadControls(name);
+    if (state.controlsFor !== controlsKey(name)) loadControls(name);
     else updateSettingValues(dev.vars);
   }
 
@@ -255,8 +255,15 @@
 
   // -- commands and settings (after login) ------------------------------------
 
+  /** What the controls on screen depend on: redrawn when any of it changes
+      (another UPS, a login, a driver that now offers other commands). */
+  function controlsKey(name) {
+    const dev = state.devices.get(name) || { commands: [], rw: [] };
+    return [name, api.user() || "", dev.commands.join(","), dev.rw.join(",")].join("|");
+  }
+
   async function loadControls(name) {
-    state.controlsFor = name + "|" + Boolean(api.user());
+    state.controlsFor = controlsKey(name);
     const loggedIn = Boolean(api.user());
     ui.controlHint.hidden = loggedIn;
     ui.result.hidden = true;
