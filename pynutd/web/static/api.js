@@ -29,7 +29,9 @@
 
   async function request(method, path, options) {
     const opts = options || {};
-    const headers = { Accept: "application/json" };
+    // X-Requested-With: pynutd then answers a 401 without a Basic challenge,
+    // so no browser shows its own password dialog over the page's login.
+    const headers = { Accept: "application/json", "X-Requested-With": "XMLHttpRequest" };
     const credentials = opts.auth || (opts.withAuth ? auth() : null);
     if (credentials) headers.Authorization = credentials;
     if (opts.body !== undefined) headers["Content-Type"] = "text/plain; charset=utf-8";
