@@ -371,6 +371,7 @@ class _Transaction:
         self.problem = ""
 
     def cancel_timer(self) -> None:
+        """Stop the current try's timeout, if it is still pending."""
         if self.timer is not None and self.timer.active():
             self.timer.cancel()
         self.timer = None

@@ -94,9 +94,11 @@ class MustEp20:
     # -- Driver interface --------------------------------------------------
 
     def tiers(self) -> Mapping[str, float]:
+        """The status block every ``pollinterval``, the settings less often (seconds)."""
         return {"quick": self.pollinterval, "settings": self.settingsinterval}
 
     def parameters(self) -> Mapping[str, str]:
+        """No driver.parameter.* beyond what ups.conf gave."""
         return {}
 
     def connect(self) -> Deferred[None]:
@@ -106,6 +108,7 @@ class MustEp20:
         return ensureDeferred(self._with_bus(self._read_settings))
 
     def disconnect(self) -> None:
+        """Close the port (a request in flight fails with DeviceError)."""
         bus, self._bus = self._bus, None
         self._users = 0
         transport: Any = bus.transport if bus is not None else None
@@ -113,9 +116,11 @@ class MustEp20:
             transport.loseConnection()
 
     def poll(self, tier: str) -> Deferred[Update]:
+        """Read ``tier``'s registers; fire with every variable (replace_all)."""
         return ensureDeferred(self._with_bus(lambda: self._poll(tier)))
 
     def set_var(self, name: str, value: str) -> Deferred[None]:
+        """Write one setting with FC16; CommandUnknown/CommandRejected before any I/O."""
         row = find_setting(name)
         if row is None:
             raise CommandUnknown(f"{name} is not writable on the EP20")
@@ -123,6 +128,7 @@ class MustEp20:
         return ensureDeferred(self._with_bus(lambda: self._write(row.address, raw)))
 
     def instcmd(self, name: str, param: str | None) -> Deferred[None]:
+        """Run an instant command: one FC16 write from the COMMANDS table."""
         cmd = next((c for c in COMMANDS if c.name == name.lower()), None)
         if cmd is None:
             raise CommandUnknown(f"the EP20 has no command {name}")
