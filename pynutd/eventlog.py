@@ -10,7 +10,7 @@ also calls :meth:`EventDeriver.check_availability` on its timer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pynutd.historydb import LogEntry
@@ -61,15 +61,17 @@ class EventDeriver:
             self.check_availability(name, event.detail.get("reason"))
         elif event.kind == "setvar":
             d = event.detail
+            what = f"{d.get('var')} set to {d.get('value')!r}"
             self.sink(LogEntry(name, event.time, "setvar",
-                              f"{d.get('var')} set to {d.get('value')!r}"
-                              f"{_by(event.user, d.get('address'))}", event.user, dict(d)))
+                              f"{_outcome(what, d)}{_by(event.user, d.get('address'))}",
+                              event.user, dict(d)))
         elif event.kind == "instcmd":
             d = event.detail
             param = f" {d['param']}" if d.get("param") is not None else ""
+            what = f"command {d.get('command')}{param} run"
             self.sink(LogEntry(name, event.time, "instcmd",
-                              f"command {d.get('command')}{param} run"
-                              f"{_by(event.user, d.get('address'))}", event.user, dict(d)))
+                              f"{_outcome(what, d)}{_by(event.user, d.get('address'))}",
+                              event.user, dict(d)))
         elif event.kind == "fsd":
             self.sink(LogEntry(name, event.time, "fsd",
                               f"forced shutdown set{_by(event.user, None)}", event.user, {}))
@@ -115,6 +117,14 @@ class EventDeriver:
             return   # still not talking (e.g. connected, first poll pending): nothing new
         self.sink(LogEntry(state.name, now, "comm", message, None,
                           {"old": before.value, "new": current.value}))
+
+
+def _outcome(what: str, detail: Mapping[str, Any]) -> str:
+    """``what`` as asked, or why the device refused it."""
+    result = detail.get("result")
+    if isinstance(result, str) and result.startswith("failed"):
+        return f"{what} {result}".replace(" run failed", " failed")
+    return what
 
 
 def _by(user: str | None, address: str | None) -> str:

@@ -344,6 +344,27 @@ class UpsRegistry:
         return [s.snapshot() for s in self._states.values()]
 
 
+def record_outcome(state: UpsState, kind: str, clock: Any, detail: Mapping[str, Any],
+                   user: str | None, d: Deferred[None]) -> Deferred[None]:
+    """Record a SET VAR or INSTCMD once the device has answered it.
+
+    The event's ``detail`` gains ``result``: ``ok``, or ``failed: <reason>``,
+    so the history says what the device did, not only what was asked.
+    ``d``'s result passes through unchanged.
+    """
+    def done(result: Any) -> Any:
+        state.record(kind, clock.seconds(), {**detail, "result": "ok"}, user)
+        return result
+
+    def failed(failure: Any) -> Any:
+        state.record(kind, clock.seconds(),
+                     {**detail, "result": f"failed: {failure.getErrorMessage()}"}, user)
+        return failure
+
+    d.addCallbacks(done, failed)
+    return d
+
+
 def check_value(spec: VarSpec, value: str) -> str | None:
     """Return why ``value`` may not be set on a variable of type ``spec``.
 

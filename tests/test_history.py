@@ -219,3 +219,24 @@ def test_slow_disk_never_blocks(tmp_path: Path) -> None:
     stuck[0].callback(None)          # the disk catches up: the next flush goes out
     clock.advance(1)
     assert len(stuck) >= 3
+
+
+def test_refused_command_is_logged_as_refused():
+    """A command the device refuses shows as failed in the event log, with who asked."""
+    from twisted.internet import task
+    from twisted.internet.defer import fail
+
+    from pynutd.eventlog import EventDeriver
+    from pynutd.ups import UpsRegistry, UpsState, record_outcome
+
+    clock = task.Clock()
+    state = UpsState("ups")
+    entries = []
+    registry = UpsRegistry([state])
+    registry.subscribe(EventDeriver(registry, clock, 15, entries.append).observe)
+    d = record_outcome(state, "instcmd", clock, {"command": "load.off", "param": None,
+                                                 "address": "127.0.0.1"},
+                       "admin", fail(OSError("no answer from slave 10")))
+    d.addErrback(lambda f: None)
+    assert [e.message for e in entries if e.kind == "instcmd"] == [
+        "command load.off failed: no answer from slave 10 by admin (127.0.0.1)"]

@@ -21,7 +21,7 @@ from pynutd.nut import auth
 from pynutd.nut.errors import ErrCode, NutError
 from pynutd.nut.session import NutSession
 from pynutd.nut.wire import quoted
-from pynutd.ups import Availability, Snapshot, UpsState, check_value
+from pynutd.ups import Availability, Snapshot, UpsState, check_value, record_outcome
 
 log = logging.getLogger(__name__)
 
@@ -394,10 +394,9 @@ def set_var(session: NutSession, args: list[str]) -> list[str]:
         raise NutError(ErrCode.SET_FAILED)
     log.info("Set variable: %s@%s set %s on %s to %s", session.username,
              session.address, found.name, state.name, value)
-    state.record("setvar", session.context.now(),
-                 {"var": found.name, "value": value, "address": session.address},
-                 session.username)
-    d = state.controller.set_var(found.name, value)
+    d = record_outcome(state, "setvar", session.context.clock,
+                       {"var": found.name, "value": value, "address": session.address},
+                       session.username, state.controller.set_var(found.name, value))
     return _track(session, d, f"SET {found.name}={value!r}", state)
 
 
@@ -437,10 +436,9 @@ def do_instcmd(session: NutSession, args: list[str]) -> list[str]:
         raise NutError(ErrCode.INSTCMD_FAILED)
     log.info("Instant command: %s@%s did %s%s on %s", session.username, session.address,
              canonical, f" {param}" if param is not None else "", state.name)
-    state.record("instcmd", session.context.now(),
-                 {"command": canonical, "param": param, "address": session.address},
-                 session.username)
-    d = state.controller.instcmd(canonical, param)
+    d = record_outcome(state, "instcmd", session.context.clock,
+                       {"command": canonical, "param": param, "address": session.address},
+                       session.username, state.controller.instcmd(canonical, param))
     return _track(session, d, f"INSTCMD {canonical}", state)
 
 

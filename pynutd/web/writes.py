@@ -20,7 +20,7 @@ from twisted.internet.defer import Deferred
 from pynutd.config import User
 from pynutd.drivers.base import CommandRejected, CommandUnknown
 from pynutd.nut import auth
-from pynutd.ups import check_value
+from pynutd.ups import check_value, record_outcome
 from pynutd.web.context import WebContext
 from pynutd.web.http import ApiError, ApiRequest, Route, path
 
@@ -126,9 +126,10 @@ def set_var(ctx: WebContext, req: ApiRequest) -> Deferred[Any]:
         raise ApiError(500, f"Failed to set {var.name} on device {state.name}")
     log.info("Set variable: %s@web:%s set %s on %s to %s", user.name, req.peer(),
              var.name, state.name, value)
-    state.record("setvar", ctx.now(), {"var": var.name, "value": value,
-                                       "address": f"web:{req.peer()}"}, user.name)
-    d = _await(ctx, state.controller.set_var(var.name, value), f"set {var.name}", state.name)
+    asked = record_outcome(state, "setvar", ctx.clock,
+                           {"var": var.name, "value": value, "address": f"web:{req.peer()}"},
+                           user.name, state.controller.set_var(var.name, value))
+    d = _await(ctx, asked, f"set {var.name}", state.name)
     d.addCallback(lambda _: f"Variable {var.name} on device {state.name} saved successfully")
     return d
 
@@ -148,9 +149,10 @@ def instcmd(ctx: WebContext, req: ApiRequest) -> Deferred[Any]:
         raise ApiError(500, f"Failed to run {cmd} on device {state.name}")
     log.info("Instant command: %s@web:%s did %s%s on %s", user.name, req.peer(), cmd,
              f" {param}" if param is not None else "", state.name)
-    state.record("instcmd", ctx.now(), {"command": cmd, "param": param,
-                                        "address": f"web:{req.peer()}"}, user.name)
-    d = _await(ctx, state.controller.instcmd(cmd, param), f"run {cmd}", state.name)
+    asked = record_outcome(state, "instcmd", ctx.clock,
+                           {"command": cmd, "param": param, "address": f"web:{req.peer()}"},
+                           user.name, state.controller.instcmd(cmd, param))
+    d = _await(ctx, asked, f"run {cmd}", state.name)
     d.addCallback(lambda _: f"Command {cmd} on device {state.name} run successfully")
     return d
 
