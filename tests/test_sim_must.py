@@ -157,6 +157,11 @@ class PhysicsTests(SynchronousTestCase):
         alarms = {read_status(sim, float(t)).get("ups.alarm") for t in range(30)}
         self.assertEqual(alarms, {None, "[Inverter over temperature]"})
 
+    def test_start_offset(self) -> None:
+        """--start begins the scenario later: the outage scenario at 900 s is on battery."""
+        sim = Ep20Slave(Ep20Model(SCENARIOS["outage"], 0.0, start=905.0))
+        self.assertEqual(read_status(sim, 0.0)["ups.status"], "OB DISCHRG")
+
     def test_dropout(self) -> None:
         """The dropout scenario is silent from 10 s to 25 s."""
         sim = slave("dropout")

@@ -36,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of reads answered with all-zero registers")
     parser.add_argument("--garbage-rate", type=_rate, default=0.0,
                         help="share of replies with noise in front or a broken CRC")
+    parser.add_argument("--start", type=float, default=0.0, metavar="SECONDS",
+                        help="begin this many model seconds into the scenario")
     parser.add_argument("--seed", type=int, default=None, help="random seed for the faults")
     parser.add_argument("--link", default=None,
                         help="also make this path a symbolic link to the pty")

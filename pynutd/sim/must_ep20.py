@@ -186,9 +186,12 @@ class PtyServer:
 
 def start(reactor: Any, scenario: Scenario, speed: float | None = None,
           fault_rate: float = 0.0, zero_rate: float = 0.0, garbage_rate: float = 0.0,
-          seed: int | None = None, link: str | None = None) -> PtyServer:
-    """Start a simulated EP20 on a new pty under ``reactor``; return its server."""
-    model = Ep20Model(scenario, reactor.seconds(), speed)
+          seed: int | None = None, link: str | None = None, at: float = 0.0) -> PtyServer:
+    """Start a simulated EP20 on a new pty under ``reactor``; return its server.
+
+    ``at`` starts the scenario that many model seconds in.
+    """
+    model = Ep20Model(scenario, reactor.seconds(), speed, at)
     slave = Ep20Slave(model, fault_rate, zero_rate, garbage_rate, seed)
     return PtyServer(reactor, slave, link=link)
 
@@ -213,7 +216,7 @@ def main(args: Any) -> int:
 
     scenario = SCENARIOS[args.scenario]
     server = start(reactor, scenario, args.speed, args.fault_rate, args.zero_rate,
-                   args.garbage_rate, args.seed, args.link)
+                   args.garbage_rate, args.seed, args.link, args.start)
 
     def toggle(signum: int, frame: Any) -> None:
         server.slave.silent = not server.slave.silent

@@ -24,10 +24,10 @@ R_INTERNAL = 0.025        # ohm
 DEFAULT_SETTINGS = {31000: 0, 31001: 230, 31002: 105, 31003: 141, 31004: 136, 31005: 20,
                     31006: 0, 31007: 0, 31008: 0, 31009: 1, 31016: 0, 31017: 1}
 # Values each settings register accepts (vendor map, 12 V unit).
-SETTING_VALUES = {31000: range(0, 2), 31001: (220, 230), 31002: range(100, 121),
+SETTING_VALUES = {31000: range(2), 31001: (220, 230), 31002: range(100, 121),
                   31003: range(138, 146), 31004: range(135, 146), 31005: range(5, 31, 5),
-                  31006: range(0, 2), 31007: range(0, 2), 31008: range(0, 1),
-                  31009: range(0, 2), 31016: range(0, 2), 31017: range(0, 2)}
+                  31006: range(2), 31007: range(2), 31008: range(1),
+                  31009: range(2), 31016: range(2), 31017: range(2)}
 LINE, BACKUP, STOP, POWER_OFF = 4, 3, 5, 6
 
 
@@ -76,10 +76,10 @@ SCENARIOS = {s.name: s for s in (
 class Ep20Model:
     """The state of one simulated EP20 and its Modbus register image."""
 
-    def __init__(self, scenario: Scenario, now: float, speed: float | None = None) -> None:
+    def __init__(self, scenario: Scenario, now: float, speed: float | None = None,
+                 start: float = 0.0) -> None:
         self.scenario = scenario
         self.speed = speed if speed is not None else scenario.speed
-        self.start = now
         self.last = now
         self.model_time = 0.0
         self.settings = {**DEFAULT_SETTINGS, **dict(scenario.settings)}
@@ -91,6 +91,7 @@ class Ep20Model:
         self.off_by_command = False
         self.phase = scenario.phases[0]
         self._step(0.0)
+        self._run(start)    # fast-forward, so the battery is where the scenario put it
 
     # -- time -------------------------------------------------------------
 
@@ -106,8 +107,10 @@ class Ep20Model:
 
     def advance(self, now: float) -> None:
         """Run the physics up to clock time ``now`` in steps of at most 1 model second."""
-        remaining = max(0.0, now - self.last) * self.speed
+        self._run(max(0.0, now - self.last) * self.speed)
         self.last = max(self.last, now)
+
+    def _run(self, remaining: float) -> None:
         while remaining > 1e-9:
             dt = min(1.0, remaining)
             self.phase = self.phase_at(self.model_time)

@@ -16,7 +16,8 @@ OUTAGE = ["OL CHRG", "OB DISCHRG", "OB DISCHRG LB", "OL CHRG"]
 
 def test_upsc_follows_an_outage(tmp_path):
     """upsc sees OL CHRG, OB DISCHRG, OB DISCHRG LB and OL CHRG again, in order."""
-    with simulator(tmp_path, "--scenario", "outage", "--speed", "150") as sim:
+    # 500 model seconds in: 2.7 s of OL CHRG left, LB about 7 s after the outage.
+    with simulator(tmp_path, "--scenario", "outage", "--speed", "150", "--start", "500") as sim:
         conf = tmp_path / "conf"
         write_conf(conf, sim.path, "    pollinterval = 0.5\n    lowbatt = 30\n")
         with Pynutd(conf, wait_for_ups="ep20") as server:

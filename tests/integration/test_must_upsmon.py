@@ -11,7 +11,8 @@ from tests.integration.upsmon import Upsmon
 
 def test_upsmon_primary_sets_fsd_on_low_battery(tmp_path):
     """The outage reaches OB LB; upsmon sets FSD and runs its shutdown command."""
-    with simulator(tmp_path, "--scenario", "outage", "--speed", "100") as sim:
+    with simulator(tmp_path, "--scenario", "outage", "--speed", "100",
+                   "--start", "600") as sim:
         conf = tmp_path / "conf"
         write_conf(conf, sim.path, "    pollinterval = 0.5\n    lowbatt = 30\n")
         with Pynutd(conf, wait_for_ups="ep20") as server:
