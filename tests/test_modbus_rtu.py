@@ -281,10 +281,16 @@ class BusTests(SynchronousTestCase):
         self.replies[STATUS.encode()] = [None]
         results = self.ask()
         self.port.unplug()
-        self.assertIn("serial port closed", str(results[0].value))  # type: ignore[attr-defined]
+        self.assertIn("serial port lost", str(results[0].value))  # type: ignore[attr-defined]
         later = self.ask()
-        self.assertIn("serial port closed", str(later[0].value))  # type: ignore[attr-defined]
+        self.assertIn("serial port lost", str(later[0].value))  # type: ignore[attr-defined]
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_closed_cleanly(self) -> None:
+        """A clean close (a vanished adapter, a closed pty) says the device may be unplugged."""
+        self.port.loseConnection()
+        self.assertEqual(str(self.ask()[0].value),  # type: ignore[attr-defined]
+                         "serial port closed (device unplugged?)")
 
     def test_late_bytes_without_request(self) -> None:
         """Bytes arriving when nothing was asked are ignored."""

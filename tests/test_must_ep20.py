@@ -172,7 +172,7 @@ class DriverTests(SynchronousTestCase):
         fire(self.driver.connect(), self.clock)
         self.port.unplug()
         failure = fire(self.driver.poll("quick"), self.clock)
-        self.assertIn("serial port closed", str(failure.value))
+        self.assertIn("serial port lost", str(failure.value))
         self.assertIn("read error: EIO", str(failure.value))
 
     def test_reopen(self) -> None:

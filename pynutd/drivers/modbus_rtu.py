@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twisted.internet.defer import Deferred, DeferredLock
+from twisted.internet.error import ConnectionDone
 from twisted.internet.protocol import Protocol, connectionDone
 from twisted.python.failure import Failure
 
@@ -287,7 +288,11 @@ class RtuBusProtocol(Protocol):
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.connected_ok = False
-        self.lost_reason = f"serial port closed: {reason.getErrorMessage()}"
+        if reason.check(ConnectionDone):
+            # What a vanished USB adapter or a closed pty looks like to SerialPort.
+            self.lost_reason = "serial port closed (device unplugged?)"
+        else:
+            self.lost_reason = f"serial port lost: {reason.getErrorMessage()}"
         pending, self._pending = self._pending, None
         if pending is not None:
             pending.cancel_timer()
