@@ -54,6 +54,9 @@ READINGS = (
     Reading(30001, "ups.firmware", integer),
     Reading(30003, "battery.voltage.nominal", integer),
     Reading(30004, "ups.realpower.nominal", integer),
+    # The only rating the unit reports is in W; NUT's upstream driver calls it
+    # ups.power.nominal, so clients written for it find it there too.
+    Reading(30004, "ups.power.nominal", integer),
     Reading(30005, "input.voltage", deci),
     Reading(30006, "input.frequency", deci),
     Reading(30007, "output.voltage", deci),
