@@ -122,7 +122,7 @@ class Tokenizer:
             self._words.append(self._word.decode("ascii"))
         self._word = bytearray()
 
-    def _char(self, ch: int) -> Line | None:  # noqa: C901 - a flat state table
+    def _char(self, ch: int) -> Line | None:
         state = self._state
         if state == _FINDWORDSTART:
             return self._find_word_start(ch)

@@ -37,4 +37,4 @@ def create_driver(section: UpsSection, reactor: Any) -> Driver:
     return driver
 
 
-__all__ = ["ConfigError", "DRIVERS", "create_driver"]
+__all__ = ["DRIVERS", "ConfigError", "create_driver"]

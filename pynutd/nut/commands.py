@@ -20,7 +20,7 @@ from pynutd.drivers.base import CommandRejected, CommandUnknown
 from pynutd.nut import auth
 from pynutd.nut.errors import ErrCode, NutError
 from pynutd.nut.session import NutSession
-from pynutd.nut.wire import quoted
+from pynutd.nut.wire import quoted, type_words
 from pynutd.ups import Availability, Snapshot, UpsState, check_value, record_outcome
 
 log = logging.getLogger(__name__)
@@ -204,16 +204,7 @@ def get_type(session: NutSession, ups: str, var: str) -> list[str]:
     found = snap.get(var)
     if found is None:
         raise NutError(ErrCode.VAR_NOT_SUPPORTED)
-    spec = found.spec
-    words = ["TYPE", ups, var]
-    if spec.rw:
-        words.append("RW")
-    if spec.enums:
-        words.append("ENUM")
-    if spec.ranges:
-        words.append("RANGE")
-    words.append(f"STRING:{spec.string_len}" if spec.string_len else "NUMBER")
-    return [" ".join(words)]
+    return [f"TYPE {ups} {var} {type_words(found.spec)}"]
 
 
 # GET DESC <ups> <var>   (texts are sent as cmdvartab has them, unescaped)

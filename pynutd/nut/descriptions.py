@@ -27,7 +27,7 @@ class Descriptions:
         self._cmds = {k.lower(): v for k, v in (commands or {}).items()}
 
     @classmethod
-    def load(cls, datapath: str | None = None) -> "Descriptions":
+    def load(cls, datapath: str | None = None) -> Descriptions:
         """Read ``<datapath>/cmdvartab``; an absent file gives no texts."""
         path = Path(datapath or DEFAULT_DATAPATH) / "cmdvartab"
         try:

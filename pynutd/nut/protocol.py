@@ -30,7 +30,7 @@ READ_SIZE = 512
 class NutProtocol(protocol.Protocol, TimeoutMixin):
     """One client connection on port 3493."""
 
-    factory: "NutFactory"
+    factory: NutFactory
 
     def __init__(self, context: ServerContext) -> None:
         self.context = context

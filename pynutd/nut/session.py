@@ -72,7 +72,7 @@ class ServerContext:
     maxage: float
     clock: IReactorTime
     trackingdelay: float = 3600
-    sessions: list["NutSession"] = field(default_factory=list)
+    sessions: list[NutSession] = field(default_factory=list)
     tracking: TrackingTable = field(init=False)
 
     def __post_init__(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pynutd.parseconf import encode
+from pynutd.ups import VarSpec
 
 # upsd formats each reply line into a 512-byte buffer (NUT_NET_ANSWER_MAX):
 # a longer line is cut to 511 bytes and so loses its newline.
@@ -26,3 +27,20 @@ def encode_reply(lines: Iterable[str]) -> bytes:
         data = line.encode("ascii", "replace") + b"\n"
         out += data[:MAX_LINE]
     return bytes(out)
+
+
+def type_words(spec: VarSpec) -> str:
+    """Return what upsd's ``TYPE`` reply says after the variable name.
+
+    The order is fixed: ``RW``, ``ENUM``, ``RANGE``, then ``STRING:<n>`` or
+    ``NUMBER`` (``server/netget.c:get_type``).
+    """
+    words = []
+    if spec.rw:
+        words.append("RW")
+    if spec.enums:
+        words.append("ENUM")
+    if spec.ranges:
+        words.append("RANGE")
+    words.append(f"STRING:{spec.string_len}" if spec.string_len else "NUMBER")
+    return " ".join(words)

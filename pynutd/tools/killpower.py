@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any
 
 from twisted.internet.defer import ensureDeferred, maybeDeferred
 

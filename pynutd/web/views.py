@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from pynutd.nut.wire import type_words
 from pynutd.ups import Snapshot, Variable, VarSpec
 
 INTEGER = re.compile(r"^-?[0-9]+$")
@@ -56,17 +57,6 @@ def flat_vars(snap: Snapshot) -> dict[str, int | float | str]:
     return out
 
 
-def type_words(spec: VarSpec) -> str:
-    """Return the words of upsd's ``TYPE`` reply after the variable name."""
-    words = []
-    if spec.rw:
-        words.append("RW")
-    if spec.enums:
-        words.append("ENUM")
-    if spec.ranges:
-        words.append("RANGE")
-    words.append(f"STRING:{spec.string_len}" if spec.string_len else "NUMBER")
-    return " ".join(words)
 
 
 def var_info(snap: Snapshot, var: Variable, description: str | None) -> dict[str, Any]:
