@@ -56,7 +56,7 @@ class ClockPort:
         self.closes = 0
         self.fail_open: Exception | None = None
 
-    def open(self, protocol: Any) -> "ClockPort":
+    def open(self, protocol: Any) -> ClockPort:
         """The driver's opener: attach ``protocol`` to this port."""
         if self.fail_open is not None:
             raise self.fail_open
