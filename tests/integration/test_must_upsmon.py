@@ -19,7 +19,8 @@ def test_upsmon_primary_sets_fsd_on_low_battery(tmp_path):
             monitor = f"ep20@127.0.0.1:{server.port}"
             with Upsmon(tmp_path / "upsmon", monitor, "prim", "primpw", "primary") as upsmon:
                 statuses = set()
-                deadline = time.monotonic() + 40
+                # One whole 50 s cycle of margin should a slow machine miss the first LB.
+                deadline = time.monotonic() + 70
                 while time.monotonic() < deadline and upsmon.shutdown_time() is None:
                     statuses.add(chat(server.port, ["GET VAR ep20 ups.status"]).strip())
                     time.sleep(0.1)
