@@ -123,15 +123,21 @@ class PollerTests(SynchronousTestCase):
         self.assertEqual(len([r for r in logs.output if "restored" in r]), 1)
 
     def test_slow_poll_is_not_overlapped(self):
-        """A poll still running when the next tick comes makes that tick skip."""
-        pending: list[Deferred] = []
-        self.driver.poll = lambda tier: pending.append(Deferred()) or pending[-1]
+        """Polls never overlap; a tier due meanwhile runs next, once, not piled up."""
+        pending: list[tuple[str, Deferred]] = []
+
+        def poll(tier):
+            pending.append((tier, Deferred()))
+            return pending[-1][1]
+        self.driver.poll = poll
         self.poller.start()
         self.clock.pump([1] * 10)
-        self.assertEqual(len(pending), 1)
-        pending[0].callback(Update({"ups.status": "OL"}))
-        self.clock.advance(2)
-        self.assertEqual(len(pending), 2)
+        self.assertEqual([t for t, _ in pending], ["quick"])
+        pending[0][1].callback(Update({"ups.status": "OL"}))
+        # the full tier, due at start while quick was busy, goes next
+        self.assertEqual([t for t, _ in pending], ["quick", "full"])
+        pending[1][1].callback(Update({"ups.status": "OL"}))
+        self.assertEqual([t for t, _ in pending], ["quick", "full", "quick"])
 
     def test_writes_go_to_the_driver_and_poll_again(self):
         """SET VAR reaches the driver and the next poll shows the new value at once."""

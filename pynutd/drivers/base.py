@@ -125,6 +125,7 @@ class Poller:
         self._backoff = backoff
         self._loops: list[LoopingCall] = []
         self._busy = False
+        self._waiting: list[str] = []
         self._failures = 0
         self._failing: str | None = None   # the problem already logged
         self._retry: IDelayedCall | None = None
@@ -189,6 +190,7 @@ class Poller:
         self._retry = self.clock.callLater(delay, self._connect)
 
     def _drop(self) -> None:
+        self._waiting = []
         for loop in self._loops:
             if loop.running:
                 loop.stop()
@@ -207,7 +209,11 @@ class Poller:
 
     def _tick(self, tier: str) -> None:
         # Never raises: a LoopingCall whose function raises stops for good.
+        # One poll at a time: a tier that comes due meanwhile waits its turn
+        # (once; a slow device does not pile up polls).
         if self._busy:
+            if tier not in self._waiting:
+                self._waiting.append(tier)
             return
         self._busy = True
         d = maybeDeferred(self.driver.poll, tier)
@@ -217,6 +223,8 @@ class Poller:
 
     def _idle(self, _: object) -> None:
         self._busy = False
+        if self._waiting and self._linked:
+            self._tick(self._waiting.pop(0))
 
     def _good(self, update: Update) -> None:
         merge_core = update.replace_all or self._first_poll
