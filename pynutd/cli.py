@@ -98,7 +98,7 @@ def run_server(args: argparse.Namespace) -> int:
             workdir.announce()
 
     def on_hup(signum: int, frame: Any) -> None:
-        reactor.callFromThread(service.reload)
+        reactor.callFromThread(service.reload)  # type: ignore[attr-defined]
 
     reactor.callWhenRunning(start)
     reactor.addSystemEventTrigger("before", "shutdown",

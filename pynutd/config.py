@@ -274,38 +274,49 @@ UPSMON_ACTIONS = {
 }
 
 
+@dataclass
+class _UserDraft:
+    """A user being read: settings accumulate over lines, as in upsd."""
+
+    password: str | None = None
+    actions: set[str] = field(default_factory=set)
+    instcmds: set[str] = field(default_factory=set)
+
+
 def load_users(path: Path, warnings: list[str]) -> dict[str, User]:
     """Read upsd.users; user names are case-sensitive, as in upsd."""
     if not path.exists():
         return {}
-    users: dict[str, dict[str, object]] = {}
-    current: dict[str, object] | None = None
+    users: dict[str, _UserDraft] = {}
+    current: _UserDraft | None = None
     for line in _lines(path):
         name = _section_name(line.words)
         if name is not None:
             # upsd ignores a repeated user; so do we, with a warning.
+            current = _UserDraft()
             if name in users:
                 warnings.append(f"{path}:{line.lineno}: user [{name}] defined twice, ignored")
-                current = {"password": None, "actions": set(), "instcmds": set()}
             else:
-                current = users[name] = {"password": None, "actions": set(), "instcmds": set()}
+                users[name] = current
             continue
         if current is None:
             raise ConfigError(path, line.lineno, "setting outside a [user] section")
         words = [w for w in line.words if w != "="]
         key, args = words[0].lower() if words else "", words[1:]
         if key == "password" and len(args) == 1:
-            current["password"] = args[0]
-        elif key in ("actions", "instcmds") and args:
-            current[key].update(a.lower() for a in args)  # type: ignore[attr-defined]
+            current.password = args[0]
+        elif key == "actions" and args:
+            current.actions.update(a.lower() for a in args)
+        elif key == "instcmds" and args:
+            current.instcmds.update(a.lower() for a in args)
         elif key == "upsmon" and len(args) == 1 and args[0].lower() in UPSMON_ACTIONS:
-            current["actions"].update(UPSMON_ACTIONS[args[0].lower()])  # type: ignore[attr-defined]
+            current.actions.update(UPSMON_ACTIONS[args[0].lower()])
         elif key in ("allowfrom", "user"):
             warnings.append(f"{path}:{line.lineno}: {key} is obsolete and ignored")
         else:
             raise ConfigError(path, line.lineno, f"bad upsd.users line: {' '.join(line.words)}")
-    return {n: User(n, u["password"], frozenset(u["actions"]),  # type: ignore[arg-type]
-                    frozenset(u["instcmds"])) for n, u in users.items()}  # type: ignore[arg-type]
+    return {n: User(n, u.password, frozenset(u.actions), frozenset(u.instcmds))
+            for n, u in users.items()}
 
 
 # -- pynutd.conf ----------------------------------------------------------------

@@ -54,6 +54,7 @@ class _TolerantListener(StreamServerEndpointService):
 
     def privilegedStartService(self) -> None:
         super().privilegedStartService()
+        assert self._waitingForPort is not None
         self._waitingForPort.addErrback(
             lambda f: log.warning("not listening on %s: %s", self.name, f.getErrorMessage()))
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.defer import Deferred, ensureDeferred, maybeDeferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
@@ -168,7 +168,7 @@ class Poller:
         self._failures = 0
         self._backoff = self.min_backoff
         self._core = driver_variables(self.section, self.driver)
-        self._core_specs: dict[str, VarSpec] = {}
+        self._core_specs = {}
         self._first_poll = True
         self.state.set_connected(True, self.clock.seconds())
         for tier, period in self.driver.tiers().items():
@@ -286,7 +286,7 @@ class Poller:
         """Forward SET VAR to the driver; the result fires when it is done."""
         if not self._linked:
             return _failed(DeviceError("device not connected"))
-        d = maybeDeferred(self.driver.set_var, name, value)
+        d: Deferred[None] = maybeDeferred(self.driver.set_var, name, value)  # type: ignore[arg-type, call-overload]
         d.addCallback(lambda _: self._poll_soon())
         return d
 
@@ -294,7 +294,7 @@ class Poller:
         """Forward INSTCMD to the driver; the result fires when it is done."""
         if not self._linked:
             return _failed(DeviceError("device not connected"))
-        d = maybeDeferred(self.driver.instcmd, name, param)
+        d: Deferred[None] = maybeDeferred(self.driver.instcmd, name, param)  # type: ignore[arg-type, call-overload]
         d.addCallback(lambda _: self._poll_soon())
         return d
 
@@ -318,23 +318,17 @@ def poll_once(driver: Driver) -> Deferred[dict[str, str]]:
     """
     values: dict[str, str] = {}
 
-    def run_tiers(_: object) -> Deferred[None]:
-        d: Deferred[None] = succeed(None)
-        for tier in driver.tiers():
-            d.addCallback(lambda _, t=tier: maybeDeferred(driver.poll, t))
-            d.addCallback(lambda upd: values.update(upd.values))
-        return d
-
-    d = maybeDeferred(driver.connect)
-    d.addCallback(run_tiers)
-
-    def done(result: object) -> object:
+    async def run() -> dict[str, str]:
+        await maybeDeferred(driver.connect)
         try:
-            driver.disconnect()
-        except Exception:
-            log.exception("driver failed to disconnect")
-        return result
+            for tier in driver.tiers():
+                update: Update = await maybeDeferred(driver.poll, tier)  # type: ignore[arg-type, call-overload]
+                values.update(update.values)
+        finally:
+            try:
+                driver.disconnect()
+            except Exception:
+                log.exception("driver failed to disconnect")
+        return values
 
-    d.addBoth(done)
-    d.addCallback(lambda _: values)
-    return d
+    return ensureDeferred(run())

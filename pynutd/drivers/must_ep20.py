@@ -90,6 +90,7 @@ class MustEp20:
         self._bat_class = 12
         self._tail_supported = True
         self._settings_due = True
+        self._writes = 0
 
     # -- Driver interface --------------------------------------------------
 
@@ -179,6 +180,7 @@ class MustEp20:
             raise CommandRejected(f"the EP20 refused {address}={value}: {response.describe()}")
         log.info("EP20 register %d set to %d", address, value)
         if address < 32000:
+            self._writes += 1
             self._settings_due = True
 
     # -- polling --------------------------------------------------------------
@@ -196,11 +198,14 @@ class MustEp20:
         return Update(values, specs, commands=[c.name for c in COMMANDS], replace_all=True)
 
     async def _read_settings(self) -> None:
+        # A write that lands while this read is in flight makes it stale:
+        # keep the re-read due in that case.
+        writes_before = self._writes
         regs = await self._read(SETTINGS_BLOCK, invalid_settings)
         if self._tail_supported:
             regs.update(await self._read_tail())
         self._settings_regs = regs
-        self._settings_due = False
+        self._settings_due = self._writes != writes_before
 
     async def _read_tail(self) -> dict[int, int]:
         # 31016/31017 come from one source only (REV set.js): a device that

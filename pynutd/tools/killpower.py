@@ -18,7 +18,7 @@ from twisted.internet.defer import ensureDeferred, maybeDeferred
 from pynutd import config as configmod
 from pynutd.config import UpsSection
 from pynutd.drivers import create_driver
-from pynutd.drivers.base import Driver
+from pynutd.drivers.base import Driver, Update
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ async def _shutdown_one(section: UpsSection, driver: Driver, dry_run: bool) -> b
     try:
         commands: list[str] = []
         for tier in driver.tiers():
-            update = await maybeDeferred(driver.poll, tier)
+            update: Update = await maybeDeferred(driver.poll, tier)  # type: ignore[arg-type, call-overload]
             if update.commands is not None:
                 commands = list(update.commands)
         command = choose_command(section, commands)

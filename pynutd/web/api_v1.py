@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynutd.ups import Availability, Snapshot, Variable
+from pynutd.nut.wire import type_words
 from pynutd.web import views
 from pynutd.web.context import WebContext
 from pynutd.web.http import ApiError, ApiRequest, Route, path
@@ -88,7 +89,7 @@ def var_description(ctx: WebContext, req: ApiRequest) -> str:
 def var_type(ctx: WebContext, req: ApiRequest) -> str:
     """GET .../var/{name}/type: the words of upsd's TYPE reply."""
     _, var = _var(ctx, req)
-    return views.type_words(var.spec)
+    return type_words(var.spec)
 
 
 def var_enum(ctx: WebContext, req: ApiRequest) -> list[str]:

@@ -69,7 +69,7 @@ CONTENT_TYPES = {
 class StaticFiles(File):
     """The dashboard's assets: plain files, no index pages or listings."""
 
-    childNotFound = notFound("No such file", "No such file.")
+    childNotFound = notFound("No such file", "No such file.")  # type: ignore[assignment]
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
