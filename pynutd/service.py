@@ -14,7 +14,14 @@ from twisted.application.internet import StreamServerEndpointService
 from twisted.application.service import MultiService, Service
 from twisted.internet.endpoints import TCP4ServerEndpoint, TCP6ServerEndpoint
 
-from pynutd.config import Config, ConfigError, UpsSection, load_ups_conf, load_users
+from pynutd.config import (
+    DEFAULT_LISTEN,
+    Config,
+    ConfigError,
+    UpsSection,
+    load_ups_conf,
+    load_users,
+)
 from pynutd.drivers import create_driver
 from pynutd.drivers.base import Poller
 from pynutd.nut.descriptions import Descriptions
@@ -58,8 +65,6 @@ class _TolerantListener(StreamServerEndpointService):
         self._waitingForPort.addErrback(
             lambda f: log.warning("not listening on %s: %s", self.name, f.getErrorMessage()))
 
-    def startService(self) -> None:
-        Service.startService(self)
 
 
 class PynutdService(MultiService):
@@ -98,7 +103,7 @@ class PynutdService(MultiService):
             endpoint: Any = TCP6ServerEndpoint(self.reactor, port, LISTEN_BACKLOG, address)
         else:
             endpoint = TCP4ServerEndpoint(self.reactor, port, LISTEN_BACKLOG, address)
-        default_v6 = address == "::1" and (address, port) in _default_listen()
+        default_v6 = address == "::1" and (address, port) in DEFAULT_LISTEN
         cls = _TolerantListener if default_v6 else StreamServerEndpointService
         service = cls(endpoint, self.factory)
         service.setName(f"nut:[{address}]:{port}")
@@ -154,11 +159,6 @@ class PynutdService(MultiService):
         service.disownServiceParent()
         self.registry.remove(key)
         self.factory.kick_logins(key)
-
-
-def _default_listen() -> tuple[tuple[str, int], ...]:
-    from pynutd.config import DEFAULT_LISTEN
-    return DEFAULT_LISTEN
 
 
 def make_service(config: Config, reactor: Any) -> PynutdService:
