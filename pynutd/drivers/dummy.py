@@ -253,7 +253,11 @@ DEMO_SEQ = Path(__file__).resolve().parent.parent / "data" / "demo.seq"
 
 
 def demo_sections(reactor: Any, workdir: Any) -> list[str]:
-    """The demo's dummy UPS: a sequence that goes through a power cut."""
+    """The demo's dummy UPS: a sequence that goes through a power cut.
+
+    It is named ``ups``, the one name Synology DSM accepts, so a NAS can be
+    pointed at the demo as it is.
+    """
     (workdir.path / "demo.seq").write_bytes(DEMO_SEQ.read_bytes())
-    return ['[dummy]\n    driver = dummy-ups\n    port = demo.seq\n'
+    return ['[ups]\n    driver = dummy-ups\n    port = demo.seq\n'
             '    desc = "Demo sequence: OL, OB, OB LB, OL"\n']

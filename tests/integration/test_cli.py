@@ -102,19 +102,19 @@ def test_demo_serves_and_prints_how_to_connect():
         wait_port(port)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            if chat(port, ["GET VAR dummy ups.status"]).startswith("VAR"):
+            if chat(port, ["GET VAR ups ups.status"]).startswith("VAR"):
                 break
             time.sleep(0.2)
-        out = subprocess.run(["upsc", f"dummy@127.0.0.1:{port}", "ups.status"], capture_output=True,
+        out = subprocess.run(["upsc", f"ups@127.0.0.1:{port}", "ups.status"], capture_output=True,
                              text=True, timeout=10)
         assert out.stdout.strip() in ("OL CHRG", "OB DISCHRG", "OB LB")
         listed = subprocess.run(["upsc", "-l", f"127.0.0.1:{port}"], capture_output=True, text=True,
                                 timeout=10).stdout.split()
-        assert "dummy" in listed
+        assert listed == ["ups", "ep20", "tripplite"]
     finally:
         proc.send_signal(signal.SIGINT)
         output = proc.communicate(timeout=15)[0]
-    assert f"upsc dummy@127.0.0.1:{port}" in output
+    assert f"upsc ups@127.0.0.1:{port}" in output
     assert proc.returncode == 0
 
 
