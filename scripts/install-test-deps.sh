@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install everything pynutd's tests need on a fresh Debian/Ubuntu machine:
-# NUT's real clients and server (the judges), the browser for the dashboard
-# test, and the Python packages.  Idempotent; run as root or with sudo.
+# NUT's real clients and server (the judges), Debian's Chromium and its
+# chromedriver for the dashboard test (no browser is ever downloaded), and the
+# Python packages of setup.cfg's `test` extra.  Idempotent; run as root or
+# with sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
-APT_PACKAGES=(nut-server nut-client python3-venv util-linux)
+APT_PACKAGES=(nut-server nut-client python3-venv util-linux chromium chromium-driver)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -24,28 +26,11 @@ for svc in nut-server nut-monitor nut-driver-enumerator nut-driver.target; do
     $SUDO systemctl stop "$svc" >/dev/null 2>&1 || true
 done
 
+# The `test` extra holds every Python package the tests use: pytest, pymodbus,
+# PyNUTClient, aionut, hid-tools, selenium, schemathesis, openapi-spec-validator.
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
-
-# The dashboard's browser test (tests/integration/test_dashboard_browser.py)
-# drives Debian's own Chromium through its chromedriver with Selenium; no
-# browser or driver is ever downloaded.
-BROWSER_PACKAGES=(chromium chromium-driver)
-missing=()
-for pkg in "${BROWSER_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-.venv/bin/python -m pip install -q 'selenium>=4.20'
-
-# The web API's contract tests: schemathesis runs against the served OpenAPI
-# document (tests/integration/test_web_schemathesis.py), which
-# openapi-spec-validator checks first.
-.venv/bin/python -m pip install -q 'schemathesis>=4.0' 'openapi-spec-validator>=0.7'
