@@ -168,3 +168,55 @@ class PollerTests(SynchronousTestCase):
         self.assertEqual(results[0]["battery.charge"], "100")
         self.assertEqual([tier for _, tier in self.driver.polls], ["quick", "full"])
         self.assertEqual(self.driver.disconnects, 1)
+
+
+class FileDriver(ScriptedDriver):
+    """A dummy-ups-like driver: every poll replaces all variables with its file's."""
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = dict(values)
+
+    def poll(self, tier):
+        return Update(dict(self.values), replace_all=True)
+
+    def set_var(self, name, value):
+        if value == "":
+            self.values.pop(name, None)
+        else:
+            self.values[name] = value
+
+
+class CoreVariableTests(SynchronousTestCase):
+    """device.* as NUT's driver core publishes them, against a replace-all driver."""
+
+    def setUp(self):
+        self.clock = task.Clock()
+        self.driver = FileDriver({"device.model": "Smart 1500 LCD Tower",
+                                  "ups.model": "Smart 1500 LCD", "ups.status": "OL"})
+        self.driver.clock = self.clock
+        self.state = UpsState("ups")
+        self.poller = Poller(self.state, self.driver, SECTION, self.clock)
+        self.poller.start()
+        self.clock.pump([1] * 5)
+
+    def test_ups_copy_wins_over_the_file(self):
+        """main.c copies ups.model over device.model after the first read, and it stays."""
+        self.assertEqual(self.state.snapshot().value("device.model"), "Smart 1500 LCD")
+        self.assertEqual(self.state.snapshot().value("device.type"), "ups")
+
+    def test_driver_writing_again_wins(self):
+        """Once the driver sets device.model to a new value, the driver's value stands."""
+        self.driver.values["device.model"] = "Renamed"
+        self.clock.pump([1] * 3)
+        self.assertEqual(self.state.snapshot().value("device.model"), "Renamed")
+
+    def test_deleted_core_variable_stays_deleted(self):
+        """SET VAR device.type "" deletes it for good, as dummy-ups under upsd."""
+        self.poller.set_var("device.type", "")
+        self.poller.set_var("device.model", "")
+        self.clock.pump([1] * 5)
+        snap = self.state.snapshot()
+        self.assertIsNone(snap.value("device.type"))
+        self.assertIsNone(snap.value("device.model"))
+        self.assertEqual(snap.value("ups.model"), "Smart 1500 LCD")

@@ -133,6 +133,8 @@ class Poller:
         self._linked = False
         self._core: dict[str, str] = {}
         self._core_specs: dict[str, VarSpec] = {}
+        # device.* copies of ups.* -> (copy, the driver's own value then)
+        self._remapped: dict[str, tuple[str, str | None]] = {}
         self._first_poll = True
         self.poll_errors = 0   # failed polls and connects since start (/metrics)
         state.controller = self
@@ -227,11 +229,11 @@ class Poller:
             self._tick(self._waiting.pop(0))
 
     def _good(self, update: Update) -> None:
-        merge_core = update.replace_all or self._first_poll
-        if self._first_poll:
+        first = self._first_poll
+        if first:
             self._first_poll = False
             self._remap_device(update.values)
-        values = {**self._core, **update.values} if merge_core else dict(update.values)
+        values = self._merge_core(update) if first or update.replace_all else dict(update.values)
         specs = {**self._core_specs, **update.specs}
         self.state.update(values, self.clock.seconds(), specs, update.commands,
                           update.replace_all)
@@ -240,20 +242,51 @@ class Poller:
             log.info("[%s] communication restored (was: %s)", self.state.name, self._failing)
             self._failing = None
 
+    def _merge_core(self, update: Update) -> dict[str, str]:
+        """Lay the driver core's own variables over one poll's values.
+
+        ``driver.*`` and the ``device.type`` default lose to what the driver
+        publishes itself; the ``device.*`` copies made by
+        :meth:`_remap_device` win over the driver's value until the driver
+        sets that variable to something new, as in NUT, where main.c's copy
+        is the last write until the driver writes again.  A driver that
+        does not replace all its variables gets the core ones once.
+        """
+        values = {**self._core, **update.values}
+        lowered = {k.lower(): k for k in values}
+        for key, (copy, driver_value) in list(self._remapped.items()):
+            name = lowered.get(key, key)
+            if update.values.get(name) != driver_value:
+                del self._remapped[key]   # the driver wrote it again: its value stands
+            else:
+                values.pop(name, None)
+                values[key] = copy
+        return values
+
     def _remap_device(self, values: Mapping[str, str]) -> None:
         """Publish device.* as NUT's driver core does after its first read.
 
         ``device.type`` defaults to ``ups``; ``device.mfr``, ``.model`` and
-        ``.serial`` are copied once from their ``ups.*`` counterparts
-        (``drivers/main.c``, "remap the device.* info").  Values the driver
-        publishes itself take precedence over the defaults.
+        ``.serial`` are then copied once from their ``ups.*`` counterparts
+        over whatever the driver set (``drivers/main.c``, "remap the
+        device.* info", which runs after the driver's first update).
         """
         lowered = {k.lower(): v for k, v in values.items()}
         self._core.setdefault("device.type", "ups")
+        self._remapped = {}
         for part in ("mfr", "model", "serial"):
             if f"ups.{part}" in lowered:
-                self._core[f"device.{part}"] = lowered[f"ups.{part}"]
-                self._core_specs.pop(f"device.{part}", None)
+                key = f"device.{part}"
+                self._remapped[key] = (lowered[f"ups.{part}"], lowered.get(key))
+                self._core.pop(key, None)
+                self._core_specs.pop(key, None)
+
+    def _forget_core(self, name: str) -> None:
+        """A variable the core published was deleted (SET to ""): keep it deleted."""
+        key = name.lower()
+        self._remapped.pop(key, None)
+        for core_key in [k for k in self._core if k.lower() == key]:
+            del self._core[core_key]
 
     def _bad(self, failure: Failure) -> None:
         self._failures += 1
@@ -287,6 +320,8 @@ class Poller:
         if not self._linked:
             return _failed(DeviceError("device not connected"))
         d: Deferred[None] = maybeDeferred(self.driver.set_var, name, value)  # type: ignore[arg-type, call-overload]
+        if value == "":
+            d.addCallback(lambda _: self._forget_core(name))
         d.addCallback(lambda _: self._poll_soon())
         return d
 
