@@ -15,8 +15,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+_WEB_MARK = "\n# -- web section written by the test harness --\n"
+
+
+class _PortTaken(Exception):
+    """The port chosen for pynutd was taken before it could bind it."""
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def free_port() -> int:
@@ -73,32 +83,73 @@ class Pynutd:
         self.upsd_extra = upsd_extra    # more upsd.conf lines, e.g. "MAXAGE 5"
         self.proc: subprocess.Popen[bytes] | None = None
         self.logpath = self.confdir / "pynutd.log"
+        self._log: Any = None
+        self._web_written = False
 
     def __enter__(self) -> "Pynutd":
+        # A port found free may be taken by another process before pynutd
+        # binds it: then pynutd exits (or someone else answers), and the
+        # start is retried on fresh ports.
+        for attempt in range(3):
+            if attempt:
+                self.port = free_port()
+                self.web_port = free_port() if self.web_port is not None else None
+            try:
+                self._start()
+                return self
+            except _PortTaken:
+                continue
+            except Exception:
+                self.__exit__(None, None, None)
+                raise RuntimeError("pynutd did not start:\n" + self.log()) from None
+        raise RuntimeError("pynutd found no free port in 3 tries:\n" + self.log())
+
+    def _start(self) -> None:
         (self.confdir / "upsd.conf").write_text(f"LISTEN 127.0.0.1 {self.port}\n{self.upsd_extra}")
         ini = self.confdir / "pynutd.conf"
         text = ini.read_text() if ini.exists() else ""
-        if "[web]" not in text:
+        if "[web]" not in text or self._web_written:
             # Without web=True the web site stays off, so parallel runs never
             # fight over its default port.
-            text += (f"\n[web]\nlisten = 127.0.0.1\nport = {self.web_port}\n"
-                     if self.web_port is not None else "\n[web]\nenabled = no\n")
+            base = text.split(_WEB_MARK)[0]
+            text = base + _WEB_MARK + (
+                f"[web]\nlisten = 127.0.0.1\nport = {self.web_port}\n"
+                if self.web_port is not None else "[web]\nenabled = no\n")
             ini.write_text(text)
+            self._web_written = True
+        if self.proc is not None:
+            self._log.close()
         self._log = open(self.logpath, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pynutd", "-c", str(self.confdir)],
-            stdout=self._log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
-        try:
-            wait_port(self.port)
-            if self.web_port is not None:
-                wait_port(self.web_port)
-            if self.wait_for_ups:
-                self.wait_until(lambda: chat(self.port, [f"GET VAR {self.wait_for_ups} ups.status"])
-                                .startswith("VAR"), 20)
-        except Exception:
-            self.__exit__(None, None, None)
-            raise RuntimeError("pynutd did not start:\n" + self.log())
-        return self
+            stdout=self._log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT,
+            # A suite started from a background shell inherits SIGINT
+            # ignored; pynutd must see it as a terminal would send it.
+            preexec_fn=_default_sigint)
+        ports = [self.port] + ([self.web_port] if self.web_port is not None else [])
+        for port in ports:
+            self._wait_own_port(port)
+        if "pynutd" not in chat(self.port, ["VER"]):
+            self._stop()
+            raise _PortTaken()
+        if self.wait_for_ups:
+            self.wait_until(lambda: chat(self.port, [f"GET VAR {self.wait_for_ups} ups.status"])
+                            .startswith("VAR"), 20)
+
+    def _wait_own_port(self, port: int, timeout: float = 15.0) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                if "in use" in self.log():
+                    raise _PortTaken()
+                raise RuntimeError(f"pynutd exited with status {self.proc.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
     def wait_until(self, predicate, timeout: float = 20.0, interval: float = 0.1) -> None:
         """Poll ``predicate()`` until it is true; raise TimeoutError otherwise."""
@@ -119,6 +170,11 @@ class Pynutd:
         self.proc.send_signal(signal.SIGHUP)
 
     def __exit__(self, *exc: object) -> None:
+        self._stop()
+        if self._log is not None:
+            self._log.close()
+
+    def _stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -126,7 +182,6 @@ class Pynutd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self._log.close()
 
 
 def run(cmd: list[str], timeout: float = 30, **kw) -> subprocess.CompletedProcess[str]:
