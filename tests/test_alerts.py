@@ -110,8 +110,10 @@ def test_broken_notify_does_not_stop_alerting() -> None:
     def boom(msg: str, env: Any) -> None:
         raise OSError("no such file")
     engine, state, _, clock = make(AlertConfig(notifycmd="/nope"), boom)
-    state.update({"ups.load": "99"}, clock.seconds())
-    assert engine.active("ups")
+    # Two rules breach in one update: the first notifier failure must not
+    # keep the second rule from being evaluated.
+    state.update({"ups.load": "99", "battery.charge": "15"}, clock.seconds())
+    assert sorted(a.rule for a in engine.active("ups")) == ["battery_low", "load_high"]
 
 
 def config_with(tmp_path: Path, ini: str) -> Config:
