@@ -10,8 +10,8 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 from twisted.web.test.requesthelper import DummyRequest
 
-from pynutd.web import dashboard
 from pynutd.web.dashboard import STATIC_DIR, dashboard_resource, mount, static_resource
+from pynutd.web.headers import CONTENT_SECURITY_POLICY
 
 
 def get(root: Resource, path: str) -> DummyRequest:
@@ -55,7 +55,7 @@ class MountedSiteTests(SynchronousTestCase):
         self.assertEqual(request.responseCode or 200, 200)
         self.assertEqual(header(request, "content-type"), "text/html; charset=utf-8")
         self.assertIn(b"<title>pynutd</title>", body(request))
-        self.assertEqual(header(request, "content-security-policy"), dashboard.CONTENT_SECURITY_POLICY)
+        self.assertEqual(header(request, "content-security-policy"), CONTENT_SECURITY_POLICY)
         self.assertIn("default-src 'self'", header(request, "content-security-policy") or "")
         self.assertEqual(header(request, "x-content-type-options"), "nosniff")
 
@@ -69,7 +69,7 @@ class MountedSiteTests(SynchronousTestCase):
             self.assertEqual(request.responseCode or 200, 200, ref)
             self.assertEqual(body(request), (STATIC_DIR / ref[len("static/"):]).read_bytes(), ref)
             self.assertEqual(header(request, "content-security-policy"),
-                             dashboard.CONTENT_SECURITY_POLICY, ref)
+                             CONTENT_SECURITY_POLICY, ref)
 
     def test_script_content_type(self) -> None:
         """Scripts are text/javascript, which browsers accept under nosniff."""

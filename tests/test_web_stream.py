@@ -6,12 +6,17 @@ import json
 from typing import Any
 
 from pynutd.historydb import LogEntry
-from pynutd.web.stream import StreamHub
-from tests.webhelpers import Call, make_harness
+from pynutd.web.stream import EVENT_BACKLOG, StreamHub
+from tests.webhelpers import Call, connect, make_harness
 
 
 def events_of(call: Call) -> list[tuple[str, Any]]:
-    raw = call.channel.transport.written.getvalue().partition(b"\r\n\r\n")[2]
+    """The (event, data) pairs a stream call received so far."""
+    return parse_events(call.channel.transport.written.getvalue().partition(b"\r\n\r\n")[2])
+
+
+def parse_events(raw: bytes) -> list[tuple[str, Any]]:
+    """The (event, data) pairs of an SSE body (chunked framing is harmless here)."""
     text = raw.decode()
     out = []
     for block in text.split("\n\n"):
@@ -70,3 +75,35 @@ def test_closed_streams_are_forgotten() -> None:
     h.clock.advance(15)
     hub.stop()
     assert hub.clients == []
+
+
+def test_a_stream_that_is_not_read_stays_bounded() -> None:
+    """While the send buffer is full nothing is written; then only the latest states follow."""
+    h = make_harness()
+    h.ctx.stream = hub = StreamHub(h.ctx)
+    hub.start()
+    channel, transport = connect(h.site)
+    channel.dataReceived(b"GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    channel.pauseProducing()            # what TCP calls once 64 KiB wait unsent
+    written = len(transport.value())
+    for second in range(50):            # under the 60 s stall limit
+        for i in range(20):
+            h.main.update({"ups.load": str(second + i)}, h.clock.seconds())
+        for i in range(6):
+            hub.push_entry(LogEntry("main", h.clock.seconds(), "status", f"entry {second}.{i}"))
+        h.clock.advance(1)
+    assert len(transport.value()) == written      # 1000 changes, 300 entries, 3 keep-alives
+    assert not transport.disconnecting
+    channel.resumeProducing()           # the client read its buffer
+    after = parse_events(transport.value()[written:])
+    ups = [(body["name"], body["vars"].get("ups.load"), body["availability"])
+           for kind, body in after if kind == "ups"]
+    assert ups == [("main", 68, "OK"), ("spare", 85, "DATA-STALE")]
+    entries = [body["message"] for kind, body in after if kind == "event"]
+    assert len(entries) == EVENT_BACKLOG
+    assert entries[0] == "entry 33.2" and entries[-1] == "entry 49.5"
+    # Written as usual again once the client reads.
+    h.main.update({"ups.load": "7"}, h.clock.seconds())
+    h.clock.advance(1)
+    assert parse_events(transport.value()[written:])[-1][1]["vars"]["ups.load"] == 7
+    hub.stop()

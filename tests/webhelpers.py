@@ -126,7 +126,7 @@ class Call:
                  headers: dict[str, str] | None = None) -> None:
         self.channel = DummyChannel()
         self.channel.site = site
-        self.request = Request(self.channel)
+        self.request: Request = site.requestFactory(self.channel)
         for name, value in (headers or {}).items():
             self.request.requestHeaders.addRawHeader(name.encode(), value.encode())
         self.request.gotLength(len(body))
@@ -160,6 +160,17 @@ def _dechunk(data: bytes) -> bytes:
             break
         out, data = out + data[:size], data[size + 2:]
     return out
+
+
+def connect(site: Any) -> tuple[Any, Any]:
+    """Return a channel of ``site`` (a real GuardedChannel) over a StringTransport."""
+    from twisted.internet.address import IPv4Address
+    from twisted.internet.testing import StringTransport
+    address = IPv4Address("TCP", "127.0.0.1", 40000)
+    channel = site.buildProtocol(address)
+    transport = StringTransport(peerAddress=address)
+    channel.makeConnection(transport)
+    return channel, transport
 
 
 def request(site: Any, method: str, uri: str, body: bytes = b"",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynutd.ups import Availability, Snapshot, Variable
 from pynutd.nut.wire import type_words
+from pynutd.ups import Availability, Snapshot, Variable
 from pynutd.web import views
 from pynutd.web.context import WebContext
 from pynutd.web.http import ApiError, ApiRequest, Route, path

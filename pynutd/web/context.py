@@ -18,6 +18,9 @@ class WebContext:
     ``server`` is the NUT side's ServerContext: users (re-read on SIGHUP, so
     always read at request time), maxage, logins and connection counts.
     ``alerts``, ``history`` and ``stream`` are optional services.
+    ``allowed_origins`` are web origins (``https://ups.example.com``) besides
+    the server's own whose pages may write (``[web] allowed_origins``, for
+    a reverse proxy's public address).
     """
 
     registry: UpsRegistry
@@ -31,6 +34,7 @@ class WebContext:
     tz: tzinfo | None = None
     write_timeout: float = 10.0
     version: str = ""
+    allowed_origins: tuple[str, ...] = ()
 
     def now(self) -> float:
         """Return the injected clock's time in seconds."""

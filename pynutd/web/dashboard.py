@@ -12,9 +12,10 @@ also available alone: :func:`dashboard_resource` (the page; it also answers
 ``static/...`` below itself, for a root that delegates to it) and
 :func:`static_resource`.
 
-Every response carries a strict Content-Security-Policy: the page may load
-scripts, styles and data only from pynutd, so a value shown on it can never
-pull anything from elsewhere.
+Every response carries a strict Content-Security-Policy
+(:mod:`pynutd.web.headers`): the page may load scripts, styles and data
+only from pynutd, so a value shown on it can never pull anything from
+elsewhere.
 
 test-case-name: tests.test_web_dashboard
 """
@@ -29,20 +30,14 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request
 from twisted.web.static import File
 
+from pynutd.web.escape import first_control
+from pynutd.web.headers import SECURITY_HEADERS
+
 STATIC_DIR = Path(__file__).with_name("static")
 INDEX = "index.html"
 
-# 'self' only: no CDN, no inline script or style (uPlot sets styles through
-# the CSSOM, which CSP allows), no framing by other sites.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-
 HEADERS = (
-    (b"Content-Security-Policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"X-Content-Type-Options", b"nosniff"),
-    (b"Referrer-Policy", b"no-referrer"),
+    *SECURITY_HEADERS,
     # Revalidate every time (Last-Modified makes that a cheap 304), so an
     # upgraded pynutd never runs with yesterday's script.
     (b"Cache-Control", b"no-cache"),
@@ -76,6 +71,20 @@ class StaticFiles(File):
         self.contentTypes = dict(File.contentTypes, **CONTENT_TYPES)
         # No index pages: /static/ must not answer with index.html.
         self.indexNames = []
+
+    def getChild(self, path: bytes, request: Request) -> IResource:
+        """Return the file ``path`` names, or a 404 for a name no file can have.
+
+        Twisted's File would answer a NUL byte or an invalid UTF-8 name
+        (``%c0%ae``, an overlong ``.``) with a 500 and a logged traceback.
+        """
+        try:
+            name = path.decode("utf-8")
+        except UnicodeDecodeError:
+            return self.childNotFound
+        if name in (".", "..") or "/" in name or "\\" in name or first_control(name):
+            return self.childNotFound
+        return super().getChild(path, request)  # type: ignore[no-untyped-call, no-any-return]
 
     def directoryListing(self) -> IResource:
         """Refuse to list directories (Twisted's File would)."""

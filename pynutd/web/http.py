@@ -22,6 +22,8 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
+from pynutd.web.escape import escape
+
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
@@ -185,7 +187,7 @@ class Router(Resource):
         if isinstance(failure.value, ApiError):
             exc = failure.value
         else:
-            log.error("web request %s failed: %s", request.uri.decode("latin-1"),
+            log.error("web request %s failed: %s", escape(request.uri.decode("latin-1")),
                       failure.getTraceback())
             exc = ApiError(500, "internal error")
         request.write(self._error(request, exc))

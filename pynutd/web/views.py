@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from pynutd.nut.wire import type_words
-from pynutd.ups import Snapshot, Variable, VarSpec
+from pynutd.ups import Snapshot, Variable
 
 INTEGER = re.compile(r"^-?[0-9]+$")
 DECIMAL = re.compile(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$")

@@ -4,8 +4,12 @@ A user has exactly the rights upsd.users gives on the NUT port
 (:mod:`pynutd.nut.auth`), and values follow NUT's SET VAR rules
 (:func:`pynutd.ups.check_value`).  Checks run in this order: credentials
 (401), UPS (404), rights (403), availability (503), variable or command
-(404), value (400).  The device's answer is awaited for ``write_timeout``
-seconds; every write is recorded with its user for the event log.
+(404), value (400).  A value or command parameter holding a control
+character (CR, LF, NUL, ...) is refused here, whatever the NUT side's own
+rules say, so it can never reach a driver as a second line.  The device's
+answer is awaited for ``write_timeout`` seconds; every write is recorded
+with its user for the event log, and logged with the value escaped.
+(Cross-site writes never get here: :mod:`pynutd.web.site` refuses them.)
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pynutd.drivers.base import CommandRejected, CommandUnknown
 from pynutd.nut import auth
 from pynutd.ups import check_value, record_outcome
 from pynutd.web.context import WebContext
+from pynutd.web.escape import escape, first_control
 from pynutd.web.http import ApiError, ApiRequest, Route, path
 
 log = logging.getLogger(__name__)
@@ -74,6 +79,14 @@ def body_value(req: ApiRequest, required: bool) -> str | None:
     return text if text else None
 
 
+def refuse_controls(what: str, text: str | None, nut_error: str) -> None:
+    """Raise a 400 naming the first control character of ``text`` (``what``: value, parameter)."""
+    char = first_control(text or "")
+    if char is not None:
+        raise ApiError(400, f"{what} contains a control character ({char})",
+                       nut_error=nut_error)
+
+
 def _await(ctx: WebContext, d: Deferred[None], what: str, device: str) -> Deferred[Any]:
     result: Deferred[Any] = Deferred()
     def too_late() -> None:
@@ -90,7 +103,8 @@ def _await(ctx: WebContext, d: Deferred[None], what: str, device: str) -> Deferr
     def failed(failure: Any) -> None:
         if timer.active():
             timer.cancel()
-        log.warning("[%s] web %s failed: %s", device, what, failure.getErrorMessage())
+        log.warning("[%s] web %s failed: %s", device, escape(what),
+                    escape(failure.getErrorMessage()))
         if result.called:
             return
         # As the NUT side's tracking results: unknown to the driver, refused, failed.
@@ -119,13 +133,14 @@ def set_var(ctx: WebContext, req: ApiRequest) -> Deferred[Any]:
     if var is None:
         raise ApiError(404, f"Parameter {req.params['name']} on device {state.name} not found")
     value = body_value(req, required=True) or ""
+    refuse_controls("value", value, "INVALID-VALUE")
     problem = check_value(var.spec, value)
     if problem is not None:
         raise ApiError(400, f"{var.name} does not accept {value!r}: {problem}", nut_error=problem)
     if state.controller is None:
         raise ApiError(500, f"Failed to set {var.name} on device {state.name}")
     log.info("Set variable: %s@web:%s set %s on %s to %s", user.name, req.peer(),
-             var.name, state.name, value)
+             var.name, state.name, escape(value))
     asked = record_outcome(state, "setvar", ctx.clock,
                            {"var": var.name, "value": value, "address": f"web:{req.peer()}"},
                            user.name, state.controller.set_var(var.name, value))
@@ -145,10 +160,11 @@ def instcmd(ctx: WebContext, req: ApiRequest) -> Deferred[Any]:
     if not auth.may_instcmd(user, cmd):
         raise ApiError(403, f"user {user.name} may not run {cmd} (instcmds)")
     param = body_value(req, required=False)
+    refuse_controls("parameter", param, "INVALID-ARGUMENT")
     if state.controller is None:
         raise ApiError(500, f"Failed to run {cmd} on device {state.name}")
     log.info("Instant command: %s@web:%s did %s%s on %s", user.name, req.peer(), cmd,
-             f" {param}" if param is not None else "", state.name)
+             f" {escape(param)}" if param is not None else "", state.name)
     asked = record_outcome(state, "instcmd", ctx.clock,
                            {"command": cmd, "param": param, "address": f"web:{req.peer()}"},
                            user.name, state.controller.instcmd(cmd, param))
