@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from pynutd.config import Config
 from pynutd.ups import Event, Snapshot, UpsRegistry
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,6 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULE_NAMES = {r.name for r in RULES}
-OFF_WORDS = {"off", "no", "none", "disabled", "false"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +93,11 @@ class Alert:
 
 @dataclass(frozen=True, slots=True)
 class AlertConfig:
-    """The rules in force: defaults, per-UPS overrides, and the notify command."""
+    """The rules in force: defaults, per-UPS overrides, and the notify command.
+
+    Built from ``[alerts]`` and ``[alerts:<ups>]`` of pynutd.conf by
+    :mod:`pynutd.config.pynutdconf`.
+    """
 
     rules: tuple[Rule, ...] = RULES
     per_ups: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
@@ -104,59 +106,6 @@ class AlertConfig:
     def rules_for(self, ups: str) -> tuple[Rule, ...]:
         """Return the rules that apply to UPS ``ups`` (any case)."""
         return self.per_ups.get(ups.lower(), self.rules)
-
-
-def _apply(config: Config, section: str, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
-    """Return ``rules`` changed by the keys of pynutd.conf ``[section]``."""
-    by_name = {r.name: r for r in RULES}
-    enabled = {r.name for r in rules}
-    by_name.update({r.name: r for r in rules})
-    for key, raw in config.ini.items(section, raw=True):
-        if key == "notifycmd":
-            if section != "alerts":
-                raise config.ini_error(section, key, "notifycmd belongs in [alerts]")
-            continue
-        hysteresis = key.endswith("_hysteresis")
-        name = key[:-len("_hysteresis")] if hysteresis else key
-        if name not in RULE_NAMES:
-            raise config.ini_error(section, key, f"unknown alert rule {key!r} "
-                                   f"(known: {', '.join(sorted(RULE_NAMES))})")
-        text = raw.strip()
-        if not hysteresis and text.lower() in OFF_WORDS:
-            enabled.discard(name)
-            continue
-        try:
-            number = float(text)
-        except ValueError:
-            raise config.ini_error(section, key, f"{key} must be a number, not {text!r}") from None
-        if hysteresis and number < 0:
-            raise config.ini_error(section, key, f"{key} must not be negative")
-        if not hysteresis:
-            enabled.add(name)
-        # A configured threshold is taken as written, never scaled.
-        if hysteresis:
-            by_name[name] = replace(by_name[name], hysteresis=number)
-        else:
-            by_name[name] = replace(by_name[name], threshold=number, nominal=None)
-    return tuple(by_name[r.name] for r in RULES if r.name in enabled)
-
-
-def load_alert_config(config: Config) -> AlertConfig:
-    """Read ``[alerts]`` and ``[alerts:<ups>]`` of pynutd.conf; raise ConfigError."""
-    rules = RULES
-    notifycmd = None
-    if config.ini.has_section("alerts"):
-        rules = _apply(config, "alerts", RULES)
-        notifycmd = config.ini.get("alerts", "notifycmd", raw=True, fallback=None) or None
-    names = {s.name.lower() for s in config.ups}
-    per_ups: dict[str, tuple[Rule, ...]] = {}
-    for section in config.ini.sections():
-        if section.lower().startswith("alerts:"):
-            ups = section.split(":", 1)[1].strip()
-            if ups.lower() not in names:
-                raise config.ini_error(section, None, f"no UPS named {ups!r} in ups.conf")
-            per_ups[ups.lower()] = _apply(config, section, rules)
-    return AlertConfig(rules, per_ups, notifycmd)
 
 
 def still_raised(rule: Rule, active: bool, value: float) -> bool:

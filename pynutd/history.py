@@ -17,7 +17,6 @@ import re
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,79 +26,24 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
-from pynutd.config import Config
+from pynutd.config import HistoryConfig, parse_duration
 from pynutd.eventlog import EventDeriver
 from pynutd.historydb import HistoryDB, LogEntry, Sample
 from pynutd.ups import UpsRegistry
 
 log = logging.getLogger(__name__)
 
-DEFAULT_VARIABLES = (
-    "battery.charge", "battery.runtime", "battery.voltage", "input.voltage",
-    "input.frequency", "output.voltage", "output.frequency", "ups.load",
-    "ups.realpower", "ups.power", "ups.temperature", "battery.temperature",
-)
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]*)?$")
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_QUEUE = 200_000          # samples kept while the disk lags; the oldest go first
-
-
-def parse_duration(text: str) -> float:
-    """Return seconds for ``30d``, ``48h``, ``15m``, ``90s`` or ``90``; ValueError if bad."""
-    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([smhdw]?)\s*", text.lower())
-    if not match:
-        raise ValueError(text)
-    return float(match.group(1)) * UNITS.get(match.group(2) or "s", 1)
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryConfig:
-    """``[history]`` of pynutd.conf."""
-
-    database: str | None = None
-    retention: float = 30 * 86400
-    raw_retention: float = 48 * 3600
-    interval: float = 2.0
-    variables: tuple[str, ...] = DEFAULT_VARIABLES
-    flush_interval: float = 1.0
-
-    @classmethod
-    def from_config(cls, config: Config) -> HistoryConfig:
-        """Read and check ``[history]``; raise ConfigError on a bad value."""
-        if not config.ini.has_section("history"):
-            return cls(raw_retention=6 * 3600)
-        sec = "history"
-        values: dict[str, Any] = {}
-        for key, raw in config.ini.items(sec, raw=True):
-            if key == "database":
-                db = raw.strip()
-                values["database"] = str(config.confdir / db) if db and not db.startswith("/") \
-                    and db != ":memory:" else (db or None)
-            elif key in ("retention", "raw_retention", "interval", "flush_interval"):
-                try:
-                    values[key] = parse_duration(raw)
-                except ValueError:
-                    raise config.ini_error(sec, key, f"{key} must be a duration like 30d, "
-                                           f"48h or 2 (seconds), not {raw!r}") from None
-                if values[key] <= 0:
-                    raise config.ini_error(sec, key, f"{key} must be positive")
-            elif key == "variables":
-                names = tuple(v for v in re.split(r"[\s,]+", raw) if v)
-                if not names:
-                    raise config.ini_error(sec, key, "variables needs at least one name")
-                values[key] = names
-            else:
-                raise config.ini_error(sec, key, f"unknown key {key!r}")
-        if values.get("database") is None and "raw_retention" not in values:
-            values["raw_retention"] = 6 * 3600   # in memory: keep it small
-        return cls(**values)
+MAX_EVENTS = 20_000          # the same for events (the database may be off for hours)
 
 
 def open_database(path: str | None) -> HistoryDB:
     """Open (creating its folder) the history database; in memory when ``path`` is None.
 
-    Raises RuntimeError with a one-line reason, which the CLI prints before
-    exiting: pynutd does not run with a history it cannot write.
+    Raises RuntimeError with a one-line reason: the file is not a
+    database, is read-only, is a directory, or its disk is full.  Nothing
+    is written to a file that is not a database.
     """
     if path is None or path == ":memory:":
         return HistoryDB(":memory:")
@@ -107,7 +51,8 @@ def open_database(path: str | None) -> HistoryDB:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return HistoryDB(path)
     except (OSError, sqlite3.Error) as exc:
-        raise RuntimeError(f"cannot open the history database {path}: {exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise RuntimeError(f"cannot open the history database {path}: {reason}") from None
 
 
 def threaded_runner(reactor: Any, name: str) -> tuple[Callable[..., Deferred[Any]], ThreadPool]:
@@ -134,10 +79,10 @@ class HistoryService(Service):
         self.config = config
         self.clock = clock
         self.maxage = maxage
+        self._reactor = reactor or clock
         self._pool: ThreadPool | None = None
-        if run is None:
-            run, self._pool = threaded_runner(reactor or clock, "pynutd-history")
-        self.run = run
+        self._threaded = run is None
+        self.run: Callable[..., Deferred[Any]] = run or synchronous_runner
         self.db: HistoryDB | None = None
         self.listeners: list[Callable[[LogEntry], None]] = []
         self.recent: deque[LogEntry] = deque(maxlen=500)
@@ -152,29 +97,67 @@ class HistoryService(Service):
         self._loops: list[LoopingCall] = []
 
     # -- life cycle --------------------------------------------------------
+    #
+    # Sampling and the database start apart: pynutd runs the database as an
+    # optional part (pynutd.parts), so events and samples queue from the
+    # first poll even while the file cannot be opened, and are written once
+    # it can.  startService/stopService do both, for a HistoryService used alone.
 
     def startService(self) -> None:
         super().startService()  # type: ignore[no-untyped-call]
-        if self._pool is not None:
-            self._pool.start()
-        self.db = open_database(self.config.database)
+        self.open().addErrback(lambda f: log.error("%s", f.getErrorMessage()))
+        self.start_sampling()
+
+    def stopService(self) -> Deferred[None]:
+        super().stopService()  # type: ignore[no-untyped-call]
+        self.stop_sampling()
+        return self.close()
+
+    def start_sampling(self) -> None:
+        """Observe the state store and start the sample, flush and maintenance timers."""
         now = self.clock.seconds()
         self._rolled = now - self.config.raw_retention
         self.registry.subscribe(self.events.observe)
         for func, period in ((self.sample, self.config.interval),
                              (self.flush, self.config.flush_interval),
                              (self.maintain, 60.0)):
-            loop = LoopingCall(func)
+            loop = LoopingCall(_guarded, func)
             loop.clock = self.clock
             loop.start(period, now=True)
             self._loops.append(loop)
 
-    def stopService(self) -> Deferred[None]:
-        super().stopService()  # type: ignore[no-untyped-call]
+    def stop_sampling(self) -> None:
+        """Stop the timers."""
         for loop in self._loops:
             if loop.running:
                 loop.stop()
         self._loops = []
+
+    def open(self) -> Deferred[None]:
+        """Open the database on the history thread; queued rows are written from then on.
+
+        The Deferred fails with a one-line RuntimeError if the database
+        cannot be used; :meth:`open` may then be tried again (pynutd does,
+        every minute).
+        """
+        if self._threaded:
+            # A fresh thread per attempt: a failed one is stopped, not kept idle.
+            self.run, self._pool = threaded_runner(self._reactor, "pynutd-history")
+            self._pool.start()
+        d: Deferred[HistoryDB] = self.run(open_database, self.config.database)
+
+        def opened(db: HistoryDB) -> None:
+            self.db = db
+            if self._loops:   # sampling already runs: apply the retention now, not in a minute
+                self.maintain()
+
+        def failed(failure: Failure) -> Failure:
+            self._stop_pool()
+            return failure
+        return d.addCallbacks(opened, failed)
+
+    def close(self) -> Deferred[None]:
+        """Write what is queued, then close the database and its thread."""
         d = self.flush()
         db, self.db = self.db, None
 
@@ -185,17 +168,24 @@ class HistoryService(Service):
         def stop_pool(result: object) -> None:
             if isinstance(result, Failure):
                 log.error("closing the history database failed: %s", result.getErrorMessage())
-            if self._pool is not None:
-                self._pool.stop()
+            self._stop_pool()
         d.addCallback(close)
         d.addBoth(stop_pool)
         return d
+
+    def _stop_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool = None
 
     # -- observing the state store (reactor thread) ------------------------
 
     def add(self, entry: LogEntry) -> None:
         """Queue a log entry and tell the listeners (the live stream)."""
         self._events.append(entry)
+        if len(self._events) > MAX_EVENTS:
+            self.dropped += 1
+            del self._events[0]
         self.recent.append(entry)
         for listener in list(self.listeners):
             try:
@@ -299,3 +289,18 @@ class HistoryService(Service):
 def synchronous_runner(func: Callable[..., Any], *args: Any) -> Deferred[Any]:
     """A runner for tests: call at once on the calling thread."""
     return maybeDeferred(func, *args)
+
+
+def _guarded(func: Callable[[], object]) -> object:
+    """Run one LoopingCall tick; an exception is logged, so the loop keeps going."""
+    try:
+        return func()
+    except Exception:
+        log.exception("history: %s failed", getattr(func, "__name__", func))
+        return None
+
+
+# HistoryConfig and parse_duration are re-exported: their home was here
+# before pynutd.config parsed every section.
+__all__ = ["HistoryConfig", "HistoryService", "open_database", "parse_duration",
+           "synchronous_runner", "threaded_runner"]

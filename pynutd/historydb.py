@@ -69,10 +69,22 @@ class HistoryDB:
         # The connection is opened here and then used by the history thread
         # only (calls never overlap), hence check_same_thread=False.
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.conn.execute("PRAGMA busy_timeout = 5000")
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.conn.executescript(SCHEMA)
+        try:
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.executescript(SCHEMA)
+            # SQLite opens a file it may not write read-only, and says so only
+            # at the first write: write once (and roll back), so a read-only
+            # file fails here, at open, and not at every batch.
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("CREATE TABLE pynutd_write_probe (x)")
+            finally:
+                self.conn.execute("ROLLBACK")
+        except BaseException:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
         """Checkpoint the WAL and close the file."""

@@ -1,19 +1,32 @@
 """Wiring: build every part of pynutd from a Config, under one MultiService.
 
 Only this module and :mod:`pynutd.cli` know all the parts: the state store,
-the drivers and their pollers, the NUT listeners, and the web site.
+the drivers and their pollers, the NUT listeners, the records (history,
+alerts, telemetry log, log file) and the web site.  Both kinds of listener
+come from one helper (:func:`pynutd.listeners.listen_endpoint`).
+
+Only the NUT port's own failure to listen stops start-up.  The history
+database, the web port and the log file are optional parts
+(:mod:`pynutd.parts`): if one cannot start, it is logged, shown in
+/api/health and /metrics, and retried every minute and on SIGHUP.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from twisted.application.internet import StreamServerEndpointService
 from twisted.application.service import MultiService, Service
-from twisted.internet.endpoints import TCP4ServerEndpoint, TCP6ServerEndpoint
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IListeningPort
+from twisted.internet.protocol import ProcessProtocol
+from twisted.python.failure import Failure
 
+from pynutd.alerts import AlertEngine
 from pynutd.config import (
     DEFAULT_LISTEN,
     Config,
@@ -24,16 +37,16 @@ from pynutd.config import (
 )
 from pynutd.drivers import create_driver
 from pynutd.drivers.base import Poller
+from pynutd.history import HistoryService
+from pynutd.listeners import listen_endpoint
 from pynutd.nut.descriptions import Descriptions
 from pynutd.nut.protocol import NutFactory
 from pynutd.nut.session import ServerContext
+from pynutd.parts import Hooks, OptionalPart, PartsBoard
 from pynutd.ups import UpsRegistry, UpsState
+from pynutd.web.logsetup import TelemetryLog, add_log_file
 
 log = logging.getLogger(__name__)
-
-# upsd's listen(…, 16) drops connections when many clients connect at once
-# (upsc-style churn); a deep backlog costs nothing.
-LISTEN_BACKLOG = 1024
 
 
 class PollerService(Service):
@@ -66,11 +79,32 @@ class _TolerantListener(StreamServerEndpointService):
             lambda f: log.warning("not listening on %s: %s", self.name, f.getErrorMessage()))
 
 
+class _NotifyProtocol(ProcessProtocol):
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def processEnded(self, reason: Failure) -> None:
+        code = getattr(reason.value, "exitCode", 0)
+        if code:
+            log.warning("notify command %s exited with %s", self.command, code)
+
+
+def spawn_notifier(reactor: Any, command: str) -> Callable[[str, Mapping[str, str]], None]:
+    """Return ``notify(message, env)`` running ``command`` as upsmon's NOTIFYCMD."""
+    def notify(message: str, env: Mapping[str, str]) -> None:
+        full = dict(os.environ, **env)
+        reactor.spawnProcess(_NotifyProtocol(command), command, [command, message], env=full)
+    return notify
+
 
 class PynutdService(MultiService):
-    """The whole server: pollers, NUT listeners and the web site."""
+    """The whole server: pollers, NUT listeners, records and the web site.
 
-    def __init__(self, config: Config, reactor: Any) -> None:
+    ``run`` replaces the history database thread (tests pass a synchronous one).
+    """
+
+    def __init__(self, config: Config, reactor: Any,
+                 run: Callable[..., Deferred[Any]] | None = None) -> None:
         super().__init__()
         self.config = config
         self.reactor = reactor
@@ -80,6 +114,7 @@ class PynutdService(MultiService):
             registry=self.registry, users=dict(config.users),
             descriptions=self.descriptions, maxage=config.upsd.maxage,
             trackingdelay=config.upsd.trackingdelay, clock=reactor)
+        self.parts = PartsBoard()
         self.pollers: dict[str, PollerService] = {}
         for section in config.ups:
             self._add_ups(section)
@@ -87,6 +122,7 @@ class PynutdService(MultiService):
         self.listeners: list[Service] = []
         for address, port in config.upsd.listen:
             self._add_listener(address, port)
+        self._add_records(run)
         self._add_web()
 
     def _add_ups(self, section: UpsSection, prepend: bool = False) -> None:
@@ -99,10 +135,7 @@ class PynutdService(MultiService):
         service.setServiceParent(self)
 
     def _add_listener(self, address: str, port: int) -> None:
-        if ":" in address:
-            endpoint: Any = TCP6ServerEndpoint(self.reactor, port, LISTEN_BACKLOG, address)
-        else:
-            endpoint = TCP4ServerEndpoint(self.reactor, port, LISTEN_BACKLOG, address)
+        endpoint = listen_endpoint(self.reactor, address, port)
         default_v6 = address == "::1" and (address, port) in DEFAULT_LISTEN
         cls = _TolerantListener if default_v6 else StreamServerEndpointService
         service = cls(endpoint, self.factory)
@@ -111,24 +144,67 @@ class PynutdService(MultiService):
         self.listeners.append(service)
         service.setServiceParent(self)
 
+    def _add_part(self, name: str, start: Callable[[], Any], stop: Callable[[], Any]) -> None:
+        OptionalPart(name, start, stop, self.reactor, self.parts).setServiceParent(self)
+
+    def _add_records(self, run: Callable[..., Deferred[Any]] | None) -> None:
+        cfg = self.config
+        if cfg.log.file:
+            handlers: list[logging.Handler] = []
+
+            def open_log() -> None:
+                handler = add_log_file(cfg.log)
+                if handler is not None:
+                    handlers.append(handler)
+
+            def close_log() -> None:
+                for handler in handlers:
+                    logging.getLogger().removeHandler(handler)
+                    handler.close()
+                handlers.clear()
+            self._add_part("log-file", open_log, close_log)
+        self.history = HistoryService(self.registry, cfg.history, self.reactor,
+                                      cfg.upsd.maxage, self.reactor, run)
+        notify = spawn_notifier(self.reactor, cfg.alerts.notifycmd) if cfg.alerts.notifycmd \
+            else None
+        self.alerts = AlertEngine(self.registry, cfg.alerts, self.reactor, notify)
+        telemetry = TelemetryLog(self.registry, self.reactor, cfg.log.telemetry_interval)
+        # Alerts start before history so that their first events are logged;
+        # sampling starts before the database, which may stay off.
+        Hooks("alerts", self.alerts.start).setServiceParent(self)
+        Hooks("history-sampler", self.history.start_sampling,
+              self.history.stop_sampling).setServiceParent(self)
+        self._add_part("history", self.history.open, self.history.close)
+        Hooks("telemetry-log", telemetry.start, telemetry.stop).setServiceParent(self)
+
     def _add_web(self) -> None:
-        # The web side registers itself here (pynutd.web.make_web_service).
-        try:
-            from pynutd.web import make_web_service
-        except ImportError:
+        from pynutd.web import build_web
+        web = self.config.web
+        self.web_context, site = build_web(
+            web, self.registry, self.context, self.descriptions, self.reactor,
+            alerts=self.alerts, history=self.history, parts=self.parts.status)
+        stream = self.web_context.stream
+        Hooks("stream", stream.start, stream.stop).setServiceParent(self)
+        if not web.enabled:
             return
-        web = make_web_service(self.config, self.registry, self.reactor,
-                               self.context, self.descriptions)
-        if web is not None:
-            web.setServiceParent(self)
+        endpoint = listen_endpoint(self.reactor, web.listen, web.port)
+        ports: list[IListeningPort] = []
+
+        def listen() -> Deferred[None]:
+            return endpoint.listen(site).addCallback(ports.append)
+
+        def stop() -> Deferred[None] | None:
+            return ports.pop().stopListening() if ports else None
+        self._add_part("web", listen, stop)
 
     def reload(self) -> None:
-        """Re-read ups.conf and upsd.users (SIGHUP), as upsd does.
+        """Re-read ups.conf and upsd.users (SIGHUP), as upsd does; retry parts that are off.
 
         New UPSes are prepended and started, removed ones stopped; a UPS
         whose section changed gets a new driver; LISTEN changes need a
         restart.  A bad file leaves everything as it was.
         """
+        self.parts.retry()
         warnings: list[str] = []
         base = self.config.confdir
         try:
@@ -161,6 +237,7 @@ class PynutdService(MultiService):
         self.factory.kick_logins(key)
 
 
-def make_service(config: Config, reactor: Any) -> PynutdService:
+def make_service(config: Config, reactor: Any,
+                 run: Callable[..., Deferred[Any]] | None = None) -> PynutdService:
     """Build the application; raises ConfigError before anything listens."""
-    return PynutdService(config, reactor)
+    return PynutdService(config, reactor, run)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import configparser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from twisted.internet import task
 
+from pynutd import config
 from pynutd.alerts import (
     RULES,
     AlertConfig,
     AlertEngine,
-    load_alert_config,
     still_raised,
 )
-from pynutd.config import Config, ConfigError, UpsdConf, UpsSection
+from pynutd.config import ConfigError
 from pynutd.ups import UpsRegistry, UpsState
 
 BATTERY = next(r for r in RULES if r.name == "battery_low")
@@ -116,18 +115,15 @@ def test_broken_notify_does_not_stop_alerting() -> None:
     assert sorted(a.rule for a in engine.active("ups")) == ["battery_low", "load_high"]
 
 
-def config_with(tmp_path: Path, ini: str) -> Config:
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read_string(ini)
-    ups = UpsSection("serverroom", "dummy-ups", "x.dev", None, {}, "ups.conf", 1,
-                     confdir=tmp_path)
-    return Config(confdir=tmp_path, ups=(ups,), upsd=UpsdConf(), users={}, ini=parser,
-                  ini_path="pynutd.conf", ini_lines={("alerts", "load_high"): 3})
+def load_alert_config(tmp_path: Path, ini: str) -> AlertConfig:
+    (tmp_path / "ups.conf").write_text("[serverroom]\n driver = dummy-ups\n port = x.dev\n")
+    (tmp_path / "pynutd.conf").write_text(ini)
+    return config.load(tmp_path).alerts
 
 
 def test_config_thresholds_and_overrides(tmp_path: Path) -> None:
     """[alerts] changes defaults; [alerts:NAME] overrides for one UPS; off disables."""
-    cfg = load_alert_config(config_with(tmp_path, """
+    cfg = load_alert_config(tmp_path, """
 [alerts]
 load_high = 70
 load_high_hysteresis = 2
@@ -135,7 +131,7 @@ notifycmd = /usr/local/bin/notify
 [alerts:serverroom]
 temperature_high = 30
 battery_low = off
-"""))
+""")
     assert cfg.notifycmd == "/usr/local/bin/notify"
     default = {r.name: r for r in cfg.rules_for("other")}
     assert (default["load_high"].threshold, default["load_high"].hysteresis) == (70.0, 2.0)
@@ -154,9 +150,9 @@ battery_low = off
 def test_config_errors(tmp_path: Path, ini: str, message: str) -> None:
     """Bad alert settings are ConfigErrors pointing at pynutd.conf."""
     with pytest.raises(ConfigError) as info:
-        load_alert_config(config_with(tmp_path, ini))
+        load_alert_config(tmp_path, ini)
     assert message in str(info.value)
-    assert str(info.value).startswith("pynutd.conf")
+    assert str(info.value).startswith(f"{tmp_path}/pynutd.conf:")
 
 
 def test_input_voltage_threshold_scales_to_nominal(tmp_path: Path) -> None:
@@ -167,6 +163,6 @@ def test_input_voltage_threshold_scales_to_nominal(tmp_path: Path) -> None:
     state.update({"input.voltage": "90"}, clock.seconds())
     (alert,) = engine.active("ups")
     assert (alert.rule, alert.threshold) == ("input_voltage_low", 93.9)
-    configured = load_alert_config(config_with(tmp_path, "[alerts]\ninput_voltage_low = 100\n"))
+    configured = load_alert_config(tmp_path, "[alerts]\ninput_voltage_low = 100\n")
     rule = next(r for r in configured.rules if r.name == "input_voltage_low")
     assert rule.nominal is None and rule.threshold == 100.0

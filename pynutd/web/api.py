@@ -39,11 +39,15 @@ def telemetry(ctx: WebContext, req: ApiRequest) -> Reply:
 
 
 def health(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
-    """GET /api/health: the seed's liveness answer."""
+    """GET /api/health: the seed's liveness answer, plus each optional part's state."""
     now = ctx.now()
-    return {"status": "running", "uptime": views.hms(now - ctx.started),
-            # Naive local time, as the seed's datetime.now().isoformat().
-            "timestamp": datetime.fromtimestamp(now, ctx.tz).replace(tzinfo=None).isoformat()}
+    body: dict[str, Any] = {
+        "status": "running", "uptime": views.hms(now - ctx.started),
+        # Naive local time, as the seed's datetime.now().isoformat().
+        "timestamp": datetime.fromtimestamp(now, ctx.tz).replace(tzinfo=None).isoformat()}
+    if ctx.parts:   # {"history": "ok", "web": "ok"} or "off: <why>" (pynutd.parts)
+        body["parts"] = dict(ctx.parts)
+    return body
 
 
 def openapi(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:

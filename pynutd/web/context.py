@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
@@ -35,6 +36,8 @@ class WebContext:
     write_timeout: float = 10.0
     version: str = ""
     allowed_origins: tuple[str, ...] = ()
+    # The optional parts' state by name, "ok" or "off: <why>" (pynutd.parts).
+    parts: Mapping[str, str] = field(default_factory=dict)
 
     def now(self) -> float:
         """Return the injected clock's time in seconds."""

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from dataclasses import dataclass
 from typing import Any
 
 from twisted.internet.task import LoopingCall
 
-from pynutd.config import Config
-from pynutd.history import parse_duration
+from pynutd.config import LogConfig
 from pynutd.ups import Snapshot, UpsRegistry
 from pynutd.web.views import number
 
@@ -33,47 +31,12 @@ TELEMETRY_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LogConfig:
-    """``[log]`` of pynutd.conf."""
-
-    file: str | None = None
-    max_bytes: int = 10 * 1024 * 1024
-    backups: int = 5
-    telemetry_interval: float = 30.0
-
-    @classmethod
-    def from_config(cls, config: Config) -> LogConfig:
-        """Read and check ``[log]``; raise ConfigError on a bad value."""
-        if not config.ini.has_section("log"):
-            return cls()
-        values: dict[str, Any] = {}
-        for key, raw in config.ini.items("log", raw=True):
-            raw = raw.strip()
-            if key == "file":
-                values["file"] = str(config.confdir / raw) if raw and not raw.startswith("/") \
-                    else (raw or None)
-            elif key in ("max_bytes", "backups"):
-                try:
-                    values[key] = int(raw)
-                except ValueError:
-                    values[key] = -1
-                if values[key] < (1 if key == "max_bytes" else 0):
-                    raise config.ini_error("log", key, f"{key} must be a positive integer, "
-                                           f"not {raw!r}")
-            elif key == "telemetry_interval":
-                try:
-                    values[key] = parse_duration(raw)
-                except ValueError:
-                    raise config.ini_error("log", key, "telemetry_interval must be seconds "
-                                           f"(or like 1m), not {raw!r}") from None
-            else:
-                raise config.ini_error("log", key, f"unknown key {key!r}")
-        return cls(**values)
-
-
 def add_log_file(cfg: LogConfig) -> logging.Handler | None:
-    """Attach a rotating file handler to the root logger; return it."""
+    """Attach a rotating file handler to the root logger; return it.
+
+    Raises OSError when the file cannot be opened (pynutd then runs
+    without it and retries: :mod:`pynutd.parts`).
+    """
     if not cfg.file:
         return None
     handler = logging.handlers.RotatingFileHandler(

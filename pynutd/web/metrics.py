@@ -160,6 +160,12 @@ class UpsCollector:
                                          "Failed history database writes")
             failed.add_metric([], float(history.write_errors))
             yield failed
+        if self.ctx.parts:
+            parts = GaugeMetricFamily("pynutd_part_up", "1 while an optional part (history, "
+                                      "web, log-file) runs, 0 while it is off", labels=["part"])
+            for name, running in sorted(self.ctx.parts.items()):
+                parts.add_metric([name], 1.0 if running == "ok" else 0.0)
+            yield parts
         info = GaugeMetricFamily("pynutd_info", "pynutd version", labels=["version"])
         info.add_metric([self.ctx.version], 1.0)
         yield info

@@ -1,0 +1,66 @@
+"""TCP listen endpoints for the NUT port and the web site, built by one helper.
+
+Both get the same deep backlog: upsd's ``listen(…, 16)`` (and Twisted's
+default 50) drop connections when many clients connect at once, such as
+upsc-style churn or a thousand dashboards opening their live streams.  An
+IPv6 any-address listener is IPv6-only, as upsd's ``setuptcp()`` sets it,
+so ``LISTEN *`` can also bind IPv4's any-address on the same port (Linux
+binds ``::`` dual-stack by default).
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from twisted.internet import defer
+from twisted.internet.endpoints import TCP4ServerEndpoint, TCP6ServerEndpoint
+from twisted.internet.error import CannotListenError
+from twisted.internet.interfaces import (
+    IListeningPort,
+    IProtocolFactory,
+    IStreamServerEndpoint,
+)
+from zope.interface import implementer
+
+LISTEN_BACKLOG = 1024
+
+
+@implementer(IStreamServerEndpoint)
+class _V6OnlyEndpoint:
+    """``[::]:port`` with IPV6_V6ONLY set before bind (Twisted's endpoint cannot)."""
+
+    def __init__(self, reactor: Any, port: int, backlog: int, interface: str) -> None:
+        self.reactor = reactor
+        self.port = port
+        self.backlog = backlog
+        self.interface = interface
+
+    def listen(self, factory: IProtocolFactory) -> defer.Deferred[IListeningPort]:
+        """Bind, listen and hand the socket to the reactor."""
+        return defer.execute(self._listen, factory)
+
+    def _listen(self, factory: IProtocolFactory) -> IListeningPort:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind((self.interface, self.port))
+            sock.listen(self.backlog)
+            sock.setblocking(False)
+            port: IListeningPort = self.reactor.adoptStreamPort(
+                sock.fileno(), socket.AF_INET6, factory)
+            return port
+        except OSError as exc:
+            raise CannotListenError(self.interface, self.port, exc) from None
+        finally:
+            sock.close()   # the reactor's port holds its own duplicate
+
+
+def listen_endpoint(reactor: Any, address: str, port: int) -> IStreamServerEndpoint:
+    """Return the endpoint for a numeric ``address`` and ``port``, backlog LISTEN_BACKLOG."""
+    if ":" not in address:
+        return TCP4ServerEndpoint(reactor, port, LISTEN_BACKLOG, address)
+    if address == "::":
+        return _V6OnlyEndpoint(reactor, port, LISTEN_BACKLOG, address)
+    return TCP6ServerEndpoint(reactor, port, LISTEN_BACKLOG, address)
