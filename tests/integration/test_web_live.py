@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import sqlite3
 import urllib.error
 import urllib.request
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.harness import Pynutd, chat
+from tests.integration.harness import Pynutd, chat, run
 
 DEV = """\
 device.mfr: pynutd
@@ -157,3 +158,108 @@ def test_openapi_document_validates(server):
     document = get_json(server, "/api/openapi.json")
     validate(document)
     assert "/api/v1/devices/{ups}/var/{name}" in document["paths"]
+
+
+# -- the web port's guards, over raw sockets ------------------------------------------
+
+SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy")
+
+
+def raw_exchange(server: Pynutd, data: bytes, timeout: float = 10) -> bytes:
+    """Send ``data`` on a fresh connection and return everything until the server closes."""
+    with socket.create_connection(("127.0.0.1", server.web_port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+
+
+def raw_head(server: Pynutd, data: bytes) -> tuple[int, dict[str, str]]:
+    """Status and headers of the answer to ``data`` (which must close the connection)."""
+    answer = raw_exchange(server, data)
+    assert answer.startswith(b"HTTP/1.1 "), answer[:200]
+    lines = answer.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split()[1]), headers
+
+
+def get_request(path: bytes, extra: bytes = b"") -> bytes:
+    """A GET of ``path`` (with ``extra`` header lines) that closes the connection."""
+    return b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + b"Connection: close\r\n\r\n"
+
+
+@pytest.mark.parametrize("data,status", [
+    (get_request(b"/static/%00"), 404),
+    (get_request(b"/static/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd"), 404),
+    (get_request(b"/%c0%ae"), 404),
+    (get_request(b"/api/v1/devices/%c0%ae"), 400),
+    (get_request(b"/", b"X-Big: " + b"a" * 16 * 1024 + b"\r\n"), 431),
+    (get_request(b"/" + b"a" * 100_000), 414),
+    (get_request(b"/api/v1/whoami", b"Authorization: Basic " + b"A" * 60_000 + b"\r\n"), 431),
+], ids=["nul", "overlong-dots", "overlong-root", "overlong-api", "16k-header", "100k-url",
+        "60k-authorization"])
+def test_hostile_requests_get_a_status_and_no_traceback(server, data: bytes, status: int):
+    """Odd paths are 404 (or 400), oversized requests 414/431, each with the security headers."""
+    got, headers = raw_head(server, data)
+    assert got == status
+    for name in SECURITY_HEADERS:
+        assert name in headers, name
+    # The server still answers, and logged no traceback for a client's mistake.
+    assert http(server, "GET", "/api/health")[0] == 200
+    log = server.log()
+    assert "Traceback" not in log and "CRITICAL" not in log
+
+
+@pytest.mark.parametrize("path", ["/", "/static/dashboard.js", "/static/nope.js", "/nope",
+                                  "/api/health", "/api/v1/devices/dummy", "/api/v1/devices/x",
+                                  "/metrics", "/api/v1/stream"])
+def test_every_response_carries_the_security_headers(server, path: str):
+    """The dashboard, files, JSON, metrics, the stream and error pages: CSP, nosniff, referrer."""
+    with socket.create_connection(("127.0.0.1", server.web_port), timeout=10) as s:
+        s.sendall(get_request(path.encode()))
+        head = b""
+        while b"\r\n\r\n" not in head:    # the stream never ends: read its head only
+            chunk = s.recv(65536)
+            assert chunk, head
+            head += chunk
+    lines = head.partition(b"\r\n\r\n")[0].decode("latin-1").lower().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    assert headers["content-security-policy"].endswith("frame-ancestors 'none'")
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_cross_site_write_is_refused_and_logged_once(server):
+    """A write carrying another Origin is a 403; the log has one line for it."""
+    url = f"http://127.0.0.1:{server.web_port}/api/v1/devices/dummy/var/ups.load"
+    before = server.log().count("refused cross-site write")
+    req = urllib.request.Request(url, data=b"value=66", method="POST", headers={
+        "Authorization": "Basic " + base64.b64encode(b"admin:adminpw").decode(),
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": "http://127.0.0.2:8080"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(req, timeout=10)
+    assert refused.value.code == 403
+    assert json.loads(refused.value.read())["error"].startswith("cross-site request refused")
+    server.wait_until(lambda: server.log().count("refused cross-site write") == before + 1, 5)
+    assert chat(server.port, ["GET VAR dummy ups.load"]).strip() != 'VAR dummy ups.load "66"'
+
+
+def test_line_injection_through_a_web_write_is_refused(server):
+    """SET ups.load to '5\\nVAR ...' is a 400; upsc still shows the true ups.status."""
+    forged = b"5\nVAR dummy ups.status OB LB"
+    status, _, body = http(server, "POST", "/api/v1/devices/dummy/var/ups.load", forged,
+                           ("admin", "adminpw"))
+    assert (status, json.loads(body)["error"]) == (
+        400, "value contains a control character (\\n)")
+    out = run(["upsc", f"dummy@127.0.0.1:{server.port}"])
+    assert out.returncode == 0, out.stderr
+    statuses = [line for line in out.stdout.splitlines() if "ups.status" in line]
+    assert statuses == ["ups.status: OL CHRG"]
+    assert "VAR dummy" not in out.stdout
+    assert not any(line.startswith("VAR") for line in server.log().splitlines())
