@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pynutd.parseconf import ARG_LIMIT, QUOTE_ERROR, WORDLEN_LIMIT, Tokenizer, encode, read_lines, split
+from pynutd.parseconf import (
+    ARG_LIMIT,
+    QUOTE_ERROR,
+    WORDLEN_LIMIT,
+    Tokenizer,
+    encode,
+    read_lines,
+    split,
+)
 
 VECTORS = [
     (b"   GET    VAR   ups   ups.status   ", ["GET", "VAR", "ups", "ups.status"]),
@@ -94,3 +104,143 @@ def test_encode_round_trip(value):
     """encode() escapes exactly \\, " and #, and the tokenizer undoes it."""
     assert split(f'"{encode(value)}"'.encode()) == [value]
     assert encode(value).replace("\\\\", "").replace('\\"', "").replace("\\#", "").count("\\") == 0
+
+
+# -- the run-based tokenizer against parseconf.c's byte-at-a-time machine -------
+
+
+class ByteMachine:
+    """parseconf.c's state machine, one byte per step: the reference the
+    run-based :class:`Tokenizer` must match on every input and chunking."""
+
+    def __init__(self) -> None:
+        self.state, self.words, self.word = "start", [], bytearray()
+        self.physical = self.start = 1
+        self.remaining = b""
+
+    def feed(self, data):
+        lines = []
+        for index, ch in enumerate(data):
+            line = self.char(ch)
+            if ch == 10:
+                self.physical += 1
+            if line is not None:
+                lines.append(line)
+                if line[2] is not None:
+                    self.remaining = data[index + 1:]
+                    return lines
+        self.remaining = b""
+        return lines
+
+    def add(self, ch):
+        if 0x20 <= ch <= 0x7F and len(self.word) < WORDLEN_LIMIT:
+            self.word.append(ch)
+
+    def end_word(self):
+        if len(self.words) < ARG_LIMIT:
+            self.words.append(self.word.decode())
+        self.word = bytearray()
+
+    def take(self, error=None):
+        line = (tuple(self.words), self.start, error)
+        self.words, self.word, self.state = [], bytearray(), "start"
+        self.start = self.physical + 1 if error is None else self.physical
+        return line
+
+    def char(self, ch):
+        s, space = self.state, ch in b" \t\n\v\f\r"
+        if s == "start":
+            if ch == 10:
+                return self.take()
+            if ch == 0x23:
+                self.state = "eol"
+            elif ch == 0x5C:
+                self.state = "lit"
+            elif ch == 0x22:
+                self.state = "quote"
+            elif ch == 0x3D:
+                self.add(ch)
+                self.end_word()
+            elif not space:
+                self.add(ch)
+                self.state = "word"
+        elif s == "eol":
+            return self.take() if ch == 10 else None
+        elif s == "quote":
+            if ch == 0x23:
+                self.end_word()
+                return self.take(QUOTE_ERROR)
+            if ch == 0x22:
+                self.end_word()
+                self.state = "start"
+            elif ch == 0x5C:
+                self.state = "qlit"
+            else:
+                self.add(ch)
+        elif s in ("lit", "qlit"):
+            if ch != 10:
+                self.add(ch)
+            self.state = "word" if s == "lit" else "quote"
+        elif ch == 0x23:
+            self.end_word()
+            self.state = "eol"
+        elif ch == 10:
+            self.end_word()
+            return self.take()
+        elif space or ch == 0x3D:
+            self.end_word()
+            if ch == 0x3D:
+                self.add(ch)
+                self.end_word()
+            self.state = "start"
+        elif ch == 0x5C:
+            self.state = "lit"
+        else:
+            self.add(ch)
+        return None
+
+    def finish(self):
+        if self.state in ("word", "lit") or self.word:
+            self.end_word()
+        return self.take() if self.words else None
+
+
+# Fragments rich in what changes the machine's state, plus the two limits.
+FRAGMENTS = [b"a", b"bc", b" ", b"\t", b"\r", b"\n", b'"', b"\\", b"#", b"=", b"\x01", b"\x7f",
+             b"\xe9", b'"q q"', b"\\\\", b'\\"', b"\\\n", b"w " * 33, b"y" * 520, b'"" ' * 40,
+             b"\\\x01" * 300, b"z\\" * 300, b'x"#', b'"\n']
+
+
+def _run(make, chunks):
+    """Feed ``chunks``; return every line, remainder and the final line, as tuples."""
+    tok, seen = make(), []
+    for chunk in chunks:
+        for line in tok.feed(chunk):
+            line = line if isinstance(line, tuple) else (line.words, line.lineno, line.error)
+            seen.append(line)
+            if line[2] is not None:
+                seen.append(("remaining", tok.remaining))
+                break
+    last = tok.finish()
+    seen.append(last if last is None or isinstance(last, tuple) else
+                (last.words, last.lineno, last.error))
+    return seen
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=60), st.integers(1, 700))
+@settings(max_examples=600, deadline=None)
+def test_same_lines_as_the_byte_machine(fragments, size):
+    """On any input cut at any size, the run-based tokenizer yields exactly the
+    lines, line numbers, errors and leftovers of the byte-at-a-time machine."""
+    data = b"".join(fragments)
+    chunks = [data[i:i + size] for i in range(0, len(data), size)]
+    assert _run(Tokenizer, chunks) == _run(ByteMachine, chunks)
+
+
+def test_full_line_word_cut_before_a_quote():
+    """A line past 32 words whose last word is cut at a chunk boundary: a quote
+    right after the cut is part of that word, not the start of a quoted one."""
+    data = b"w " * 33 + b'ab"x\nVER\n'
+    for cut in range(len(data) - 8, len(data)):
+        lines = _run(Tokenizer, [data[:cut], data[cut:]])
+        assert [l[0] for l in lines[:2]] == [("w",) * ARG_LIMIT, ("VER",)], cut
