@@ -146,13 +146,16 @@ READS: tuple[tuple[str, str, list[Any], Any, tuple[int, ...], str], ...] = (
 )
 
 ERRORS = {400: "Bad request or value", 401: "Missing or wrong credentials",
-          403: "Not allowed for this user", 404: "Unknown UPS, variable or command",
+          403: "Not allowed for this user, or a write from another web site's page", 404: "Unknown UPS, variable or command",
           500: "The device refused", 503: "Data stale or driver not connected",
           504: "The device did not answer in time"}
 WRITE_ERRORS = (400, 401, 403, 404, 500, 503, 504)
-TEXT = {"type": "string", "minLength": 1}
+# A value or command parameter: no control characters (CR, LF, NUL, C1...),
+# which a write refuses with 400 (pynutd.web.writes).
+NO_CONTROLS = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$"
+TEXT = {"type": "string", "minLength": 1, "pattern": NO_CONTROLS}
 WRITE_BODY: dict[str, Any] = {"required": False, "content": {
-    "text/plain": {"schema": STR, "example": "30"},
+    "text/plain": {"schema": {"type": "string", "pattern": NO_CONTROLS}, "example": "30"},
     JSON: {"schema": {"oneOf": [TEXT, NUM, _obj({"value": {"oneOf": [TEXT, NUM]}})]}},
     "application/x-www-form-urlencoded": {"schema": _obj({"value": TEXT})}}}
 
@@ -175,7 +178,7 @@ def document(version: str = "") -> dict[str, Any]:
     paths["/api/v1/whoami"]["get"]["security"] = [{"basic": []}]
     content: dict[str, Any] = WRITE_BODY["content"]
     set_body = {"required": True, "content": dict(content, **{
-        "text/plain": {"schema": {"type": "string", "minLength": 1}, "example": "30"}})}
+        "text/plain": {"schema": TEXT, "example": "30"}})}
     paths["/api/v1/devices/{ups}/var/{name}"]["post"] = {
         "summary": "Set a variable (NUT SET VAR; needs actions = SET)", "tags": ["Vars"],
         "parameters": [UPS, NAME], "requestBody": set_body,
