@@ -43,10 +43,14 @@ from pynutd.nut.descriptions import Descriptions
 from pynutd.nut.protocol import NutFactory
 from pynutd.nut.session import ServerContext
 from pynutd.parts import Hooks, OptionalPart, PartsBoard
+from pynutd.sim.hid_virtual import open_virtual
 from pynutd.ups import UpsRegistry, UpsState
 from pynutd.web.logsetup import TelemetryLog, add_log_file
 
 log = logging.getLogger(__name__)
+
+# The simulated HID devices ups.conf may name (port = virtual:FILE.hex; the demo).
+HID_OPENERS = {"virtual": open_virtual}
 
 
 class PollerService(Service):
@@ -126,7 +130,7 @@ class PynutdService(MultiService):
         self._add_web()
 
     def _add_ups(self, section: UpsSection, prepend: bool = False) -> None:
-        driver = create_driver(section, self.reactor)
+        driver = create_driver(section, self.reactor, HID_OPENERS)
         state = UpsState(section.name, section.desc, section.driver)
         poller = Poller(state, driver, section, self.reactor)
         service = PollerService(poller)
@@ -213,7 +217,7 @@ class PynutdService(MultiService):
             new = {s.name.lower(): s for s in sections}
             for section in sections:
                 if section.name.lower() not in self.pollers:
-                    create_driver(section, self.reactor)  # validate before changing
+                    create_driver(section, self.reactor, HID_OPENERS)  # validate first
         except ConfigError as exc:
             log.error("reload failed, keeping the old configuration: %s", exc)
             return

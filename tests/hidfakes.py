@@ -9,14 +9,10 @@ from twisted.internet.task import Clock
 
 from pynutd.config import UpsSection
 from pynutd.drivers.base import Update
-from pynutd.drivers.hid import synchronous
-from pynutd.drivers.hid_descriptor import (
-    ReportDescriptor,
-    from_hex,
-    parse,
-    parse_reports,
-)
-from pynutd.drivers.usbhid import UsbHidDriver
+from pynutd.drivers.hid.descriptor import ReportDescriptor, parse
+from pynutd.drivers.hid.driver import UsbHidDriver
+from pynutd.drivers.hid.dumps import from_hex, parse_reports
+from pynutd.drivers.hid.runner import synchronous
 from pynutd.sim.hid_virtual import VirtualHidUps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hid"

@@ -6,7 +6,7 @@ import pytest
 from hidtools.hid import ReportDescriptor as HtDescriptor
 
 from pynutd.drivers.base import CommandRejected
-from pynutd.drivers.hid_descriptor import from_hex
+from pynutd.drivers.hid.dumps import from_hex
 from tests.hidfakes import DATA, FIXTURES, Rig
 
 TL4003 = FIXTURES / "tripplite-smartonline3000-09ae_4003.hex"

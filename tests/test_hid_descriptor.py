@@ -7,15 +7,9 @@ import re
 import pytest
 from hidtools.hid import ReportDescriptor as HtDescriptor
 
-from pynutd.drivers.hid_descriptor import (
-    FEATURE,
-    INPUT,
-    DescriptorError,
-    from_hex,
-    parse,
-    parse_reports,
-)
-from pynutd.drivers.hid_tables import path_to_string, string_to_path
+from pynutd.drivers.hid.descriptor import FEATURE, INPUT, DescriptorError, parse
+from pynutd.drivers.hid.dumps import from_hex, parse_reports
+from pynutd.drivers.hid.usages import path_to_string, string_to_path
 from tests.hidfakes import DESCRIPTORS, FIXTURES, descriptor, reports
 
 

@@ -8,14 +8,19 @@ import pytest
 from twisted.internet.task import Clock
 
 from pynutd.config import ConfigError
+from pynutd.drivers import create_driver
 from pynutd.drivers.base import Poller
-from pynutd.drivers.hid import DeviceInfo, synchronous
-from pynutd.drivers.hid_tables import GENERIC, subdriver_for
-from pynutd.drivers.usbhid import UsbHidDriver, create
-from pynutd.drivers.usbhid_match import Matcher, choose, scan_devices
-from pynutd.sim.hid_virtual import VirtualHidUps
+from pynutd.drivers.hid.device import DeviceInfo
+from pynutd.drivers.hid.driver import UsbHidDriver, create
+from pynutd.drivers.hid.match import Matcher, choose, scan_devices
+from pynutd.drivers.hid.runner import synchronous
+from pynutd.drivers.hid.vendors import subdriver_for
+from pynutd.drivers.hid.vendors.generic import GENERIC
+from pynutd.sim.hid_virtual import VirtualHidUps, open_virtual
 from pynutd.ups import Availability, UpsState
 from tests.hidfakes import DATA, FIXTURES, section
+
+VIRTUAL = {"virtual": open_virtual}
 
 TL = DeviceInfo(b"/dev/hidraw3", 0x09AE, 0x3016, "2315AVHSM812345", "Tripp Lite",
                 "TRIPP LITE UPS", 0x84, 0x04)
@@ -58,10 +63,23 @@ def test_bad_match_options_are_config_errors(key: str, value: str) -> None:
 def test_virtual_port_errors() -> None:
     """A missing virtual file or unknown scenario is refused at configuration time."""
     with pytest.raises(ConfigError, match="does not exist"):
-        create(section("virtual:nope.hex"), Clock())
+        create(section("virtual:nope.hex"), Clock(), VIRTUAL)
     with pytest.raises(ConfigError, match="virtual_scenario"):
         create(section(f"virtual:{DATA}/tripplite-smart1500lcdt-09ae_3016.hex",
-                       virtual_scenario="flood"), Clock())
+                       virtual_scenario="flood"), Clock(), VIRTUAL)
+
+
+def test_port_kind_opens_through_the_registered_opener() -> None:
+    """port = virtual:FILE opens the registered opener's device; unregistered, a ConfigError."""
+    hex_path = f"{DATA}/tripplite-smart1500lcdt-09ae_3016.hex"
+    driver = create(section(f"virtual:{hex_path}"), Clock(), VIRTUAL)
+    assert isinstance(driver.opener(), VirtualHidUps)
+    with pytest.raises(ConfigError, match="port 'virtual:"):
+        create(section(f"virtual:{hex_path}"), Clock())
+    with pytest.raises(ConfigError, match="port 'virtual:"):
+        create_driver(section(f"virtual:{hex_path}"), Clock())
+    assert isinstance(create_driver(section(f"virtual:{hex_path}"), Clock(),
+                                    hid_openers=VIRTUAL).opener(), VirtualHidUps)
 
 
 def test_scan_lists_ups_with_sections() -> None:
@@ -160,7 +178,7 @@ def test_offdelay_ondelay_options() -> None:
 
 def test_fixture_descriptors_all_bind() -> None:
     """Every saved descriptor gets status rows and battery.charge through its table."""
-    from pynutd.drivers.hid_map import apply_fixes, bind
+    from pynutd.drivers.hid.bind import apply_fixes, bind
     from tests.hidfakes import DESCRIPTORS, descriptor
     for name in DESCRIPTORS:
         vid, pid = (int(x, 16) for x in name[:-4].rsplit("-", 1)[1].split("_"))
@@ -173,7 +191,7 @@ def test_fixture_descriptors_all_bind() -> None:
 
 def test_product_quirks_skip_report_and_pollonly() -> None:
     """SU3000LCD2UHV (09ae:1330) never reads report 0x54; APC 051d:0003 polls only."""
-    from pynutd.drivers.hid_map import bind
+    from pynutd.drivers.hid.bind import bind
     from tests.hidfakes import descriptor
     tl = subdriver_for(0x09AE, 0x1330)
     desc = descriptor("tripplite-smartonline3000-09ae_4003.hex")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from pynutd.drivers.base import DeviceError
-from pynutd.drivers.hid import DeviceInfo, HidapiBackend, dump_texts, fetch_reports
-from pynutd.drivers.hid_map import status_text
-from pynutd.drivers.hid_tables import (
+from pynutd.drivers.hid.converters import (
     Context,
     kelvin_celsius,
     packed_date,
-    path_to_string,
     selftest_result,
-    string_to_path,
 )
+from pynutd.drivers.hid.device import DeviceInfo, HidapiBackend
+from pynutd.drivers.hid.dumps import dump_texts
+from pynutd.drivers.hid.runner import fetch_reports
+from pynutd.drivers.hid.status import status_text
+from pynutd.drivers.hid.usages import path_to_string, string_to_path
 
 CTX = Context(lambda i: None, {}, {})
 
@@ -117,7 +118,7 @@ def test_fetch_reports_tolerates_some_failures() -> None:
 
 def test_dump_format_is_what_the_virtual_ups_reads() -> None:
     """dump_texts writes .hex / .reports.txt / .strings.txt in the fixture format."""
-    from pynutd.drivers.hid_descriptor import from_hex, parse_reports
+    from pynutd.drivers.hid.dumps import from_hex, parse_reports
     backend, _ = _backend()
     texts = dump_texts(bytes(range(20)), {0x34: bytes([0x34, 0x64]), 0x99: "read error"},
                        {4: "PbAC"}, backend)

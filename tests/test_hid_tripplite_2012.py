@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pynutd.drivers import tripplite_2012 as tl
-from pynutd.drivers.hid_map import status_text
+from pynutd.drivers.hid.status import status_text
+from pynutd.drivers.hid.vendors import tripplite_2012 as tl
 
 # Feature reports as a SMART1500LCD (09ae:2012) answers them, built from the
 # protocol document's layout to reproduce the numbers in the seed tool's
@@ -67,3 +67,49 @@ def test_report_lengths_include_the_id_byte() -> None:
     """GET_REPORT lengths are payload + 1, as the seed tool asks."""
     lengths = tl.report_lengths()
     assert lengths[0x35] == 3 and lengths[0x34] == 2 and lengths[0x32] == 2
+
+
+def _layout_only_descriptor() -> bytes:
+    """A descriptor declaring the fixed reports under paths no Tripp Lite row maps (UPS.Voltage)."""
+    items = [0x05, 0x84, 0x09, 0x04, 0xA1, 0x01,      # Power Device page, UPS, Application
+             0x15, 0x00, 0x27, 0xFF, 0xFF, 0x00, 0x00, 0x95, 0x01]
+    for rid, length in tl.report_lengths().items():
+        items += [0x85, rid, 0x75, 8 * (length - 1), 0x09, 0x30, 0xB1, 0x02]
+    return bytes(items + [0xC0])
+
+
+@pytest.mark.parametrize("product_id, hooked", [(0x2012, True), (0x3016, False)])
+def test_driver_reads_unbound_variables_through_the_layout_hook(product_id: int,
+                                                                hooked: bool) -> None:
+    """On 09ae:2012 the Tripp Lite table's hook fills what the descriptor lacks, status included."""
+    from twisted.internet.task import Clock
+
+    from pynutd.drivers.hid.driver import UsbHidDriver
+    from pynutd.drivers.hid.runner import synchronous
+    from pynutd.sim.hid_virtual import VirtualHidUps
+    from pynutd.sim.hid_virtual_model import SCENARIOS
+    from tests.hidfakes import result, section
+    clock = Clock()
+    device = VirtualHidUps(_layout_only_descriptor(), dict(REPORTS), 0x09AE, product_id, {},
+                           clock, SCENARIOS["replay"])
+    driver = UsbHidDriver(section("virtual:layout.hex"), clock, lambda: device, synchronous)
+    result(driver.connect())
+    values = result(driver.poll("full")).values
+    if hooked:
+        assert (values["input.voltage"], values["battery.charge"]) == ("117.2", "100")
+        assert values["ups.status"] == "OL LB"
+    else:
+        assert "input.voltage" not in values and values["ups.status"] == "OB"
+
+
+def test_layout_hook_idle_when_the_descriptor_binds_its_variables() -> None:
+    """A 2012 whose descriptor maps every fallback variable reads no extra reports."""
+    from pynutd.drivers.hid.bind import bind
+    from pynutd.drivers.hid.descriptor import parse
+    from pynutd.drivers.hid.vendors import subdriver_for
+    from tests.hidfakes import descriptor
+    sub = subdriver_for(0x09AE, 0x2012)
+    full = bind(sub, descriptor("tripplite-smart1500lcdt-09ae_3016.hex"), 0x2012, 0x09AE)
+    assert (full.layout, full.unbound) == (None, frozenset())
+    bare = bind(sub, parse(_layout_only_descriptor()), 0x2012, 0x09AE)
+    assert bare.layout is tl.LAYOUT and bare.unbound == tl.LAYOUT.variables

@@ -6,12 +6,12 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from pynutd.drivers.base import DeviceError
-from pynutd.drivers.modbus_rtu import (
+from pynutd.drivers.modbus.bus import RtuBusProtocol
+from pynutd.drivers.modbus.rtu import (
     ExceptionResponse,
     OtherRequest,
     ReadRequest,
     ReadResponse,
-    RtuBusProtocol,
     WriteRequest,
     WriteResponse,
     crc16,

@@ -12,14 +12,14 @@ from twisted.trial.unittest import SynchronousTestCase
 from pynutd.config import ConfigError, UpsSection
 from pynutd.drivers import DRIVERS
 from pynutd.drivers.base import CommandRejected, CommandUnknown, DeviceError, Poller
-from pynutd.drivers.modbus_rtu import (
+from pynutd.drivers.modbus.rtu import (
     ReadRequest,
     ReadResponse,
     WriteRequest,
     encode_response,
     with_crc,
 )
-from pynutd.drivers.must_ep20 import MustEp20, create
+from pynutd.drivers.must_ep20.driver import MustEp20, create
 from pynutd.sim.must_ep20 import Ep20Slave
 from pynutd.sim.must_ep20_model import SCENARIOS, Ep20Model
 from pynutd.ups import Availability, UpsState
@@ -195,7 +195,7 @@ class DriverTests(SynchronousTestCase):
 
 def encode_response_echo(address: int) -> bytes:
     """The FC16 echo for one register at ``address``."""
-    from pynutd.drivers.modbus_rtu import WriteResponse
+    from pynutd.drivers.modbus.rtu import WriteResponse
     return encode_response(WriteResponse(10, address, 1))
 
 
@@ -273,8 +273,8 @@ class CreateTests(SynchronousTestCase):
 
     def test_both_names(self) -> None:
         """NUT's driver name and the short alias both load this driver."""
-        self.assertEqual(DRIVERS["must_ep2000pro"], "pynutd.drivers.must_ep20:create")
-        self.assertEqual(DRIVERS["must_ep20"], "pynutd.drivers.must_ep20:create")
+        self.assertEqual(DRIVERS["must_ep2000pro"], "pynutd.drivers.must_ep20.driver:create")
+        self.assertEqual(DRIVERS["must_ep20"], "pynutd.drivers.must_ep20.driver:create")
 
     def test_options(self) -> None:
         """Options reach the driver; the defaults follow NUT."""

@@ -12,17 +12,17 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
-from pynutd.drivers.modbus_rtu import (
+from pynutd.drivers.modbus.bus import RtuBusProtocol
+from pynutd.drivers.modbus.rtu import (
     ReadRequest,
     ReadResponse,
-    RtuBusProtocol,
     WriteRequest,
     crc_ok,
     parse_response,
     with_crc,
 )
-from pynutd.drivers.must_ep20_decode import decode_status, registers
-from pynutd.drivers.must_ep20_scan import probe, serial_opener
+from pynutd.drivers.must_ep20.decode import decode_status, registers
+from pynutd.drivers.must_ep20.scan import probe, serial_opener
 from pynutd.sim import cli
 from pynutd.sim.must_ep20 import Ep20Slave, demo_sections, start
 from pynutd.sim.must_ep20_model import SCENARIOS, Ep20Model, Phase, Scenario

@@ -1,6 +1,6 @@
 """A virtual HID UPS: the backend the usbhid-ups driver uses for ``port = virtual:FILE.hex``.
 
-:class:`VirtualHidUps` implements :class:`~pynutd.drivers.hid.HidBackend`
+:class:`VirtualHidUps` implements :class:`~pynutd.drivers.hid.device.HidBackend`
 over a real report descriptor (``FILE.hex``), report values
 (``FILE.reports.txt`` beside it) and optional USB strings
 (``FILE.strings.txt``: ``manufacturer:``, ``product:``, ``serial:`` and
@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from pynutd.config import UpsSection
-from pynutd.drivers.hid_descriptor import FEATURE, from_hex, parse, parse_reports
-from pynutd.drivers.hid_tables import subdriver_for
+from pynutd.drivers.hid.descriptor import FEATURE, parse
+from pynutd.drivers.hid.device import HidBackend, Opener
+from pynutd.drivers.hid.dumps import from_hex, load_strings, parse_reports
+from pynutd.drivers.hid.vendors import subdriver_for
 from pynutd.sim.hid_virtual_model import SCENARIOS, HidUpsModel, Scenario
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "hid"
@@ -40,17 +42,6 @@ VENDOR_NAMES = {0x09AE: "Tripp Lite", 0x051D: "American Power Conversion", 0x076
 def _companion(path: Path, suffix: str) -> Path:
     return path.with_name(path.name[:-len(".hex")] + suffix) if path.name.endswith(".hex") \
         else path.with_suffix(suffix)
-
-
-def load_strings(path: Path) -> dict[str, str]:
-    """Read a ``.strings.txt``: ``key: text`` lines, ``#`` comments."""
-    strings: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            if line.strip() and not line.lstrip().startswith("#") and ":" in line:
-                key, _, text = line.partition(":")
-                strings[key.strip().lower()] = text.strip()
-    return strings
 
 
 class VirtualHidUps:
@@ -166,8 +157,13 @@ class VirtualHidUps:
             self.model.forced_mains = present
 
 
-def virtual_opener(section: UpsSection, clock: Any, spec: str) -> Any:
-    """Return the driver's opener for ``port = virtual:PATH.hex``."""
+def open_virtual(section: UpsSection, clock: Any, spec: str) -> Opener:
+    """Return the driver's opener for ``port = virtual:PATH.hex``.
+
+    The wiring registers this for the ``virtual`` port kind
+    (``create_driver(..., hid_openers={"virtual": open_virtual})``); it
+    raises ConfigError for a missing file or a bad ``virtual_*`` option.
+    """
     path = section.resolve(spec)
     if not path.exists():
         raise section.error("port", f"virtual UPS descriptor {path} does not exist")
@@ -188,7 +184,7 @@ def virtual_opener(section: UpsSection, clock: Any, spec: str) -> Any:
         raise section.error("port", f"cannot load virtual UPS {path}: {exc}") from None
 
     # The same simulated device across reconnects: its state lives on.
-    def opener() -> VirtualHidUps:
+    def opener() -> HidBackend:
         return device
     return opener
 

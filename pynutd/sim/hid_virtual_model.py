@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynutd.drivers.hid_descriptor import FEATURE, INPUT, HidField, ReportDescriptor
-from pynutd.drivers.hid_tables import path_to_string
+from pynutd.drivers.hid.descriptor import FEATURE, INPUT, HidField, ReportDescriptor
+from pynutd.drivers.hid.usages import path_to_string
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import sys
 import tty
 from typing import Any
 
-from pynutd.drivers.modbus_rtu import (
+from pynutd.drivers.modbus.rtu import (
     READ_HOLDING,
     WRITE_MULTIPLE,
     ExceptionResponse,

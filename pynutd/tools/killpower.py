@@ -19,6 +19,7 @@ from pynutd import config as configmod
 from pynutd.config import UpsSection
 from pynutd.drivers import create_driver
 from pynutd.drivers.base import Driver, Update
+from pynutd.sim.hid_virtual import open_virtual
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,10 @@ def run(args: argparse.Namespace) -> int:
     async def all_of_them() -> None:
         for section in sections:
             try:
-                driver = create_driver(section, reactor)
+                driver = create_driver(section, reactor,
+                                       hid_openers={"virtual": open_virtual})
                 results.append(await _shutdown_one(section, driver, args.dry_run))
-            except Exception as exc:  # one UPS failing must not stop the others
+            except Exception as exc:  # noqa: BLE001 -- one UPS failing must not stop the others
                 print(f"[{section.name}] failed: {exc}")
                 results.append(False)
 

@@ -70,7 +70,7 @@ def collect(driver: Any, layout: bool, dump: bool = False) -> Deferred[dict[str,
         d: Deferred[Any] = poll_once(driver)
         d.addCallback(lambda values: dict(sorted(values.items())))
         return d
-    from pynutd.drivers import tripplite_2012
+    from pynutd.drivers.hid.vendors import tripplite_2012
     if not hasattr(driver, "read_raw"):
         raise ConfigError("ups.conf", None, "this option needs driver = usbhid-ups")
     d = maybeDeferred(driver.connect)
@@ -92,9 +92,11 @@ def run(args: argparse.Namespace) -> int:
     from twisted.internet import reactor as _reactor
 
     from pynutd.drivers import create_driver
+    from pynutd.sim.hid_virtual import open_virtual
     reactor: Any = _reactor
     section = find_section(args)
-    driver = create_driver(section, reactor)
+    # A ups.conf with a virtual UPS reads like one with the real device.
+    driver = create_driver(section, reactor, hid_openers={"virtual": open_virtual})
     outcome: dict[str, Any] = {}
 
     def finish(result: Any) -> None:

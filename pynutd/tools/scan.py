@@ -17,8 +17,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 SCANNERS = [
-    "pynutd.drivers.must_ep20:scan",
-    "pynutd.drivers.usbhid:scan",
+    "pynutd.drivers.must_ep20.scan:scan",
+    "pynutd.drivers.hid.match:scan",
 ]
 
 

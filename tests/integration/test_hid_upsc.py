@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from pynutd.drivers.hid_descriptor import from_hex, parse_reports
+from pynutd.drivers.hid.dumps import from_hex, parse_reports
 from tests.integration.harness import ROOT, Pynutd, chat, run
 from tests.integration.upsmon import Upsmon
 

@@ -4,8 +4,8 @@ Pure code: :func:`bind` resolves table rows against the parsed descriptor
 the way usbhid-ups' ``hid_ups_walk(HU_WALKMODE_INIT)`` does (a row whose
 path is absent is dropped; for a repeated variable or command the first row
 present wins; every status row present is kept).  :class:`DeviceMap` then
-reads values from report buffers, builds ``ups.status`` / ``ups.alarm`` as
-``ups_status_set`` / ``ups_alarm_set`` in NUT 2.8.0 do, and encodes writes.
+reads values and status flags from report buffers and encodes writes; the
+flags become ``ups.status`` in :mod:`pynutd.drivers.hid.status`.
 
 test-case-name: tests.test_hid_golden
 """
@@ -15,64 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from pynutd.drivers.hid_descriptor import FEATURE, INPUT, HidField, ReportDescriptor
-from pynutd.drivers.hid_tables import (
-    QUICK,
-    SEMI,
-    STATIC,
-    Context,
+from pynutd.drivers.hid.converters import Context, c_format, packed_date, takes_string
+from pynutd.drivers.hid.descriptor import FEATURE, INPUT, HidField, ReportDescriptor
+from pynutd.drivers.hid.rows import (
     FieldFix,
+    FixedLayout,
     HidAbsent,
     HidCommand,
     HidStatus,
     HidVar,
     Subdriver,
-    c_format,
-    packed_date,
-    string_to_path,
 )
+from pynutd.drivers.hid.usages import string_to_path
 from pynutd.ups import VarSpec
-
-# ups_alarm_set's texts, in its order.
-ALARMS = (("replacebatt", "Replace battery!"), ("shutdownimm", "Shutdown imminent!"),
-          ("fanfail", "Fan failure!"), ("nobattery", "No battery installed!"),
-          ("battvoltlo", "Battery voltage too low!"), ("battvolthi", "Battery voltage too high!"),
-          ("chargerfail", "Battery charger fail!"), ("overheat", "Temperature too high!"),
-          ("commfault", "Internal UPS fault!"), ("awaitingpower", "Awaiting power!"),
-          ("bypassauto", "Automatic bypass mode!"), ("bypassman", "Manual bypass mode!"))
-
-
-def status_text(flags: Mapping[str, bool]) -> tuple[str, str | None, str | None]:
-    """Return (ups.status, ups.alarm or None, input.transfer.reason or None).
-
-    NUT 2.8.0 semantics: OB unless online; OL+discharging stays OL; CHRG
-    only while not fully charged; LB from low battery, time limit expired
-    or shutdown imminent; an active alarm prefixes ``ALARM``.
-    """
-    on = flags.get
-    tokens = ["OL" if on("online") else "OB"]
-    if on("dischrg") and not on("depleted"):
-        tokens.append("DISCHRG")
-    if on("chrg") and not on("fullycharged"):
-        tokens.append("CHRG")
-    if on("lowbatt") or on("timelimitexp") or on("shutdownimm"):
-        tokens.append("LB")
-    for flag, token in (("overload", "OVER"), ("replacebatt", "RB"), ("trim", "TRIM"),
-                        ("boost", "BOOST")):
-        if on(flag):
-            tokens.append(token)
-    if on("bypassauto") or on("bypassman"):
-        tokens.append("BYPASS")
-    if on("off"):
-        tokens.append("OFF")
-    if on("cal"):
-        tokens.append("CAL")
-    alarms = [text for flag, text in ALARMS if on(flag)]
-    alarm = " ".join(alarms) if alarms else None
-    status = " ".join(tokens)
-    reason = ("input voltage out of range" if on("vrange") else
-              "input frequency out of range" if on("frange") else None)
-    return ("ALARM " + status if alarm else status), alarm, reason
 
 
 def apply_fixes(desc: ReportDescriptor, sub: Subdriver, product_id: int) -> ReportDescriptor:
@@ -101,7 +56,11 @@ def _fixed(f: HidField, fix: FieldFix, desc: ReportDescriptor, sub: Subdriver) -
 
 @dataclass(frozen=True, slots=True)
 class DeviceMap:
-    """The rows that exist on one device, each with its descriptor field."""
+    """The rows that exist on one device, each with its descriptor field.
+
+    ``layout`` is the subdriver's fixed-layout hook when the descriptor left
+    some of its variables (``unbound``) without a row.
+    """
 
     sub: Subdriver
     desc: ReportDescriptor
@@ -109,6 +68,8 @@ class DeviceMap:
     absent: tuple[HidAbsent, ...]
     status: tuple[tuple[HidStatus, HidField], ...]
     commands: Mapping[str, tuple[HidCommand, HidField]]
+    layout: FixedLayout | None = None
+    unbound: frozenset[str] = frozenset()
 
     def rows(self, tiers: Iterable[str]) -> list[tuple[HidVar, HidField]]:
         """Return the variable rows read in ``tiers``."""
@@ -138,6 +99,12 @@ class DeviceMap:
             if text is not None:
                 values[row.var] = text
         return values
+
+    def string_indexes(self, rows: Iterable[tuple[HidVar, HidField]],
+                       reports: Mapping[int, bytes]) -> set[int]:
+        """Return the USB string indexes the string-valued ``rows`` point at."""
+        return {f.decode(reports[f.report_id]) for row, f in rows
+                if takes_string(row.convert) and f.report_id in reports}
 
     def read_input(self, data: bytes, ctx: Context, flags: dict[str, bool]) -> dict[str, str]:
         """Apply one interrupt-in report: update flags, return the variables it carries.
@@ -196,11 +163,13 @@ class DeviceMap:
         return None
 
 
-def bind(sub: Subdriver, desc: ReportDescriptor, product_id: int = 0) -> DeviceMap:
+def bind(sub: Subdriver, desc: ReportDescriptor, product_id: int = 0,
+         vendor_id: int = 0) -> DeviceMap:
     """Resolve ``sub``'s rows against a device's (fixed) descriptor.
 
     Rows on a report the subdriver must never read for ``product_id`` are
-    dropped.
+    dropped.  The subdriver's fixed-layout hook for ``vendor_id:product_id``
+    is kept only while the descriptor leaves one of its variables unbound.
     """
     skip = set(sub.skip_reports.get(product_id, ()))
 
@@ -228,7 +197,22 @@ def bind(sub: Subdriver, desc: ReportDescriptor, product_id: int = 0) -> DeviceM
     for cmd in sub.commands:
         if cmd.name not in commands and (f := field_of(cmd.path)) is not None:
             commands[cmd.name] = (cmd, f)
-    return DeviceMap(sub, desc, tuple(variables), tuple(absent), tuple(status), commands)
+    layout = sub.layout_for(vendor_id, product_id)
+    unbound = layout.variables - {row.var for row, _ in variables} if layout else frozenset()
+    return DeviceMap(sub, desc, tuple(variables), tuple(absent), tuple(status), commands,
+                     layout if unbound else None, unbound)
+
+
+def merge_report(data: bytes, old: bytes | None, length: int) -> bytes:
+    """Return the report buffer after a GET_REPORT reply ``data`` of ``length`` bytes.
+
+    A short reply keeps the rest of the previous buffer (zeros at first), as
+    libhid.c's ``refresh_report_buffer`` does.
+    """
+    base = bytearray(old or b"")[:length]
+    base.extend(bytes(length - len(base)))
+    base[:len(data[:length])] = data[:length]
+    return bytes(base)
 
 
 def encode_write(f: HidField, physical: float, current: bytes | None,
@@ -264,14 +248,25 @@ def parse_setting(row: HidVar, text: str) -> float:
     return float(text.strip())
 
 
+def strtol(text: str) -> str:
+    """C's strtol(text, NULL, 10) printed with %ld, as usbhid-ups stores delays."""
+    text = text.strip()
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    n = 0
+    for ch in digits:
+        if not ch.isdigit():
+            break
+        n = n * 10 + int(ch)
+    return str(sign * n)
+
+
 __all__ = [
-    "QUICK",
-    "SEMI",
-    "STATIC",
     "DeviceMap",
     "apply_fixes",
     "bind",
     "encode_write",
+    "merge_report",
     "parse_setting",
-    "status_text",
+    "strtol",
 ]

@@ -291,32 +291,3 @@ def _main_item(g: _Globals, attribute: int, kind: str, usages: list[int],
                 g.unit, g.unit_exp))
         offset += g.size
     offsets[key] = offset
-
-
-def from_hex(text: str) -> bytes:
-    """Return the bytes of a ``.hex`` file (whitespace-separated hex, # comments)."""
-    words = []
-    for line in text.splitlines():
-        words.extend(line.split("#", 1)[0].split())
-    return bytes(int(w, 16) for w in words)
-
-
-def parse_reports(text: str) -> dict[int, bytes]:
-    """Return report ID -> bytes from a ``.reports.txt`` (``RID: bytes`` lines).
-
-    The bytes start with the report ID, as GET_REPORT returns them; ``#``
-    starts a comment.  A short line (fewer bytes than the descriptor
-    declares) is kept short: that is how some devices answer.
-    """
-    reports: dict[int, bytes] = {}
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        rid_text, _, data = line.partition(":")
-        data_bytes = bytes(int(w, 16) for w in data.split())
-        rid = int(rid_text, 16)
-        if not data_bytes or data_bytes[0] != rid:
-            raise ValueError(f"report {rid_text}: bytes must start with the report ID")
-        reports[rid] = data_bytes
-    return reports

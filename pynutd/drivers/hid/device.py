@@ -1,11 +1,11 @@
-"""HID device access: the backend interface, hidapi behind it, and a one-thread pool.
+"""HID device backends: the interface the usbhid-ups driver uses, and hidapi behind it.
 
-:class:`HidBackend` is the small surface the usbhid-ups driver uses; the
-real one (:class:`HidapiBackend`) wraps cython-hidapi, the virtual UPS
-(:mod:`pynutd.sim.hid_virtual`) implements the same methods, so the driver
-code path is identical for both.  :class:`DeviceRunner` runs every blocking
-call of one device on its own single-thread pool (``deferToThreadPool``),
-so calls to a device are serialised and the reactor never blocks.
+:class:`HidBackend` is the small surface the driver uses; the real one
+(:class:`HidapiBackend`) wraps cython-hidapi, and a simulator (the virtual
+UPS of :mod:`pynutd.sim.hid_virtual`) implements the same methods, so the
+driver code path is identical for both.  The driver gets its device from an
+:data:`Opener`; an :data:`OpenerFactory` builds one for a ``port = KIND:ARG``
+whose kind the wiring registered (``virtual:`` for the demo and tests).
 
 hidapi backend: the wheel ships two modules with one API.  ``hidraw`` (the
 default here) talks to /dev/hidrawN, leaves the kernel's usbhid driver bound
@@ -19,19 +19,13 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from twisted.internet.defer import Deferred, maybeDeferred
-from twisted.internet.threads import deferToThreadPool
-from twisted.python.threadpool import ThreadPool
-
-from pynutd.drivers.base import DeviceError
+from pynutd.config import UpsSection
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 BACKEND_MODULES = {"hidraw": "hidraw", "libusb": "hid"}
 
@@ -162,111 +156,22 @@ class HidapiBackend:
         return str(text).strip() if text else None
 
 
-Executor = Callable[..., "Deferred[Any]"]
+def identity_values(backend: HidBackend, data_version: str) -> dict[str, str]:
+    """Return the ups.* identity variables a device's USB ids and strings give."""
+    # device.* are copied from these by the poller, as NUT's driver core does.
+    values = {"driver.version.data": data_version,
+              "ups.vendorid": f"{backend.vendor_id:04x}",
+              "ups.productid": f"{backend.product_id:04x}"}
+    for key, text in (("mfr", backend.manufacturer), ("model", backend.product),
+                      ("serial", backend.serial)):
+        if text:
+            values[f"ups.{key}"] = text.strip()
+    return values
 
 
-class DeviceRunner:
-    """Runs a device's blocking calls one at a time off the reactor thread.
-
-    ``executor`` replaces the thread pool in tests: it is called as
-    ``executor(func, *args)`` and returns a Deferred.
-    """
-
-    def __init__(self, reactor: Any, name: str, executor: Executor | None = None) -> None:
-        self.reactor = reactor
-        self.name = name
-        self._executor = executor
-        self._pool: ThreadPool | None = None
-
-    def run(self, func: Callable[..., T], *args: Any) -> Deferred[T]:
-        """Call ``func(*args)`` on the device's thread; fire with its result."""
-        if self._executor is not None:
-            return self._executor(func, *args)
-        if self._pool is None:
-            self._pool = ThreadPool(1, 1, name=f"hid:{self.name}")
-            self._pool.start()
-            self._trigger = self.reactor.addSystemEventTrigger(
-                "during", "shutdown", self.stop)
-        return deferToThreadPool(self.reactor, self._pool, func, *args)
-
-    def stop(self) -> None:
-        """Stop the thread (waits for the call in progress)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.stop()
-            try:
-                self.reactor.removeSystemEventTrigger(self._trigger)
-            except (ValueError, KeyError, TypeError):
-                pass
-
-
-def synchronous(func: Callable[..., T], *args: Any) -> Deferred[T]:
-    """An executor running the call at once on the caller's thread (tests)."""
-    return maybeDeferred(func, *args)
-
-
-# -- blocking helpers (run on the device thread) ----------------------------------
-
-def fetch_reports(backend: HidBackend, wanted: Mapping[int, int]) -> dict[int, bytes]:
-    """GET_REPORT every wanted report; raise DeviceError only if all fail."""
-    replies: dict[int, bytes] = {}
-    errors = []
-    for rid, length in wanted.items():
-        try:
-            data = backend.get_feature_report(rid, length)
-        except OSError as exc:
-            errors.append(f"0x{rid:02x}: {exc}")
-            continue
-        if data and data[0] == rid:
-            replies[rid] = data
-    if wanted and not replies:
-        raise DeviceError("no report could be read (" + "; ".join(errors[:3]) + ")")
-    return replies
-
-
-def fetch_all(backend: HidBackend, wanted: Mapping[int, int]
-                ) -> tuple[dict[int, bytes | str], dict[int, str]]:
-    """GET_REPORT every report (an error's text instead of raising) and strings 1-15."""
-    replies: dict[int, bytes | str] = {}
-    for rid, length in wanted.items():
-        try:
-            replies[rid] = backend.get_feature_report(rid, length)
-        except OSError as exc:
-            replies[rid] = str(exc) or "error"
-    strings = {i: text for i in range(1, 16) if (text := backend.get_string(i))}
-    return replies, strings
-
-
-def dump_texts(raw: bytes, replies: Mapping[int, bytes | str], indexed: Mapping[int, str],
-               backend: HidBackend) -> dict[str, str]:
-    """Return the three dump files' texts (see docs/usb-hid.md, bug reports)."""
-    hexlines = [" ".join(f"{b:02x}" for b in raw[i:i + 16]) for i in range(0, len(raw), 16)]
-    ident = (f"{backend.vendor_id:04x}:{backend.product_id:04x} "
-             f"{backend.manufacturer or '?'} / {backend.product or '?'}")
-    reports = [f"# Feature reports of {ident}, read by pynutd (GET_REPORT, ID first)."]
-    for rid, data in sorted(replies.items()):
-        if isinstance(data, bytes) and data:
-            reports.append(f"{rid:02x}: " + " ".join(f"{b:02x}" for b in data))
-        else:
-            reports.append(f"# {rid:02x}: {data or 'empty reply'}")
-    strings = [f"manufacturer: {backend.manufacturer or ''}",
-               f"product: {backend.product or ''}", f"serial: {backend.serial or ''}"]
-    strings += [f"{index}: {text}" for index, text in sorted(indexed.items())]
-    return {".hex": "\n".join(hexlines) + "\n", ".reports.txt": "\n".join(reports) + "\n",
-            ".strings.txt": "\n".join(strings) + "\n"}
-
-
-def fetch_strings(backend: HidBackend, indexes: list[int]) -> dict[int, str | None]:
-    """Read the USB strings with these indexes."""
-    return {i: backend.get_string(i) for i in indexes}
-
-
-def drain_input(backend: HidBackend, size: int, limit: int = 32) -> list[bytes]:
-    """Read the interrupt-in reports waiting now (non-blocking), at most ``limit``."""
-    reports = []
-    for _ in range(limit):
-        data = backend.read(size, 0)
-        if not data:
-            break
-        reports.append(bytes(data))
-    return reports
+# The driver's source of its device: called on the device thread at every
+# (re)connect; raises OSError when the device cannot be found.
+Opener = Callable[[], HidBackend]
+# Builds the opener for ``port = KIND:ARG`` as (section, reactor, ARG); raises
+# ConfigError for a bad section, so a reload can refuse it before any change.
+OpenerFactory = Callable[[UpsSection, Any, str], Opener]

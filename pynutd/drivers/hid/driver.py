@@ -1,11 +1,13 @@
 """The ``usbhid-ups`` driver: any USB HID Power Device, as NUT's usbhid-ups.
 
-Glue only: the device is a :class:`~pynutd.drivers.hid.HidBackend` (hidapi,
-or the virtual UPS for ``port = virtual:FILE.hex``) whose blocking calls run
-on one thread per device; the descriptor is parsed by
-:mod:`~pynutd.drivers.hid_descriptor`, rows come from the vendor table
-:func:`~pynutd.drivers.hid_tables.subdriver_for` picks, and
-:mod:`~pynutd.drivers.hid_map` turns reports into NUT variables.
+Glue only: the device is a :class:`~pynutd.drivers.hid.device.HidBackend`
+from an opener (hidapi by default; the wiring may register others by port
+kind, e.g. ``virtual:`` for a simulated UPS) whose blocking calls run on
+one thread per device (:mod:`~pynutd.drivers.hid.runner`); the descriptor
+is parsed by :mod:`~pynutd.drivers.hid.descriptor`, rows come from the
+vendor table :func:`~pynutd.drivers.hid.vendors.subdriver_for` picks,
+:mod:`~pynutd.drivers.hid.bind` turns reports into NUT variables and
+:mod:`~pynutd.drivers.hid.status` the flags into ``ups.status``.
 
 Tiers: ``quick`` every ``pollinterval`` (2 s) reads status and timers,
 ``full`` every ``pollfreq`` (30 s) reads everything but static rows;
@@ -19,52 +21,42 @@ test-case-name: tests.test_hid_driver
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from twisted.internet.defer import Deferred, inlineCallbacks
 from twisted.internet.task import deferLater
 
 from pynutd.config import UpsSection
-from pynutd.drivers import tripplite_2012 as tl2012
 from pynutd.drivers.base import CommandRejected, DeviceError, Update
-from pynutd.drivers.hid import (
-    BACKEND_MODULES,
-    DeviceRunner,
-    Executor,
-    HidapiBackend,
-    HidBackend,
-    drain_input,
-    dump_texts,
-    enumerate_devices,
-    fetch_all,
-    fetch_reports,
-    fetch_strings,
-)
-from pynutd.drivers.hid_descriptor import DescriptorError, HidField, parse
-from pynutd.drivers.hid_map import (
+from pynutd.drivers.hid.bind import (
     DeviceMap,
     apply_fixes,
     bind,
     encode_write,
+    merge_report,
     parse_setting,
-    status_text,
+    strtol,
 )
-from pynutd.drivers.hid_tables import (
-    FULL,
-    QUICK,
-    SEMI,
-    STATIC,
-    Context,
-    string_index,
-    subdriver_for,
+from pynutd.drivers.hid.converters import Context
+from pynutd.drivers.hid.descriptor import DescriptorError, HidField, parse
+from pynutd.drivers.hid.device import HidBackend, Opener, OpenerFactory, identity_values
+from pynutd.drivers.hid.dumps import dump_texts
+from pynutd.drivers.hid.match import opener_for
+from pynutd.drivers.hid.rows import FULL, QUICK, SEMI, STATIC
+from pynutd.drivers.hid.runner import (
+    DeviceRunner,
+    Executor,
+    drain_input,
+    fetch_all,
+    fetch_reports,
+    fetch_strings,
 )
-from pynutd.drivers.hid_tripplite import chemistry
-from pynutd.drivers.usbhid_match import Matcher, choose, scan_devices
+from pynutd.drivers.hid.status import apply_status
+from pynutd.drivers.hid.vendors import subdriver_for
 
 log = logging.getLogger(__name__)
 
-Opener = Callable[[], HidBackend]
 COMMAND_GAP = 0.125   # s between the two writes of shutdown.return (AVR750U drops fast ones)
 INTERRUPT_PERIOD = 0.5   # s between drains of the interrupt-in pipe
 INTERRUPT_SIZE = 64      # bytes asked per interrupt read (NUT's default interruptsize)
@@ -92,7 +84,6 @@ class UsbHidDriver:
         self.strings: dict[int, str | None] = {}
         self.values: dict[str, str] = {}
         self.flags: dict[str, bool] = {}
-        self.missing_2012: set[str] = set()
         self.raw_descriptor = b""
         self.dirty = True
 
@@ -139,16 +130,14 @@ class UsbHidDriver:
         if not desc.fields:
             raise DeviceError("the device returned no usable report descriptor")
         sub = subdriver_for(backend.vendor_id, backend.product_id, self.forced)
-        self.map = bind(sub, apply_fixes(desc, sub, backend.product_id), backend.product_id)
+        self.map = bind(sub, apply_fixes(desc, sub, backend.product_id), backend.product_id,
+                        backend.vendor_id)
         if backend.product_id in sub.pollonly_products:
             self.pollonly = True
-        if backend.vendor_id == 0x09AE and backend.product_id == tl2012.PRODUCT_ID:
-            bound = {row.var for row, _ in self.map.variables}
-            self.missing_2012 = {r.var for r in tl2012.FALLBACK if r.var} - bound
-        self.values = self._identity(backend, sub.name)
+        self.values = identity_values(backend, sub.name)
         for row in self.map.absent:
             key = {"ups.delay.start": "ondelay", "ups.delay.shutdown": "offdelay"}.get(row.var)
-            self.values[row.var] = _strtol(self.section.get(key or "", row.default) or "0")
+            self.values[row.var] = strtol(self.section.get(key or "", row.default) or "0")
         self.dirty = True
         yield self._poll([STATIC, SEMI, FULL, QUICK], quick_only=False)
         log.info("[%s] %s %04x:%04x, %s, %d variables", self.section.name,
@@ -185,18 +174,6 @@ class UsbHidDriver:
             backend.close()
             raise
 
-    @staticmethod
-    def _identity(backend: HidBackend, data_version: str) -> dict[str, str]:
-        # device.* are copied from these by the poller, as NUT's driver core does.
-        values = {"driver.version.data": data_version,
-                  "ups.vendorid": f"{backend.vendor_id:04x}",
-                  "ups.productid": f"{backend.product_id:04x}"}
-        for key, text in (("mfr", backend.manufacturer), ("model", backend.product),
-                          ("serial", backend.serial)):
-            if text:
-                values[f"ups.{key}"] = text.strip()
-        return values
-
     @inlineCallbacks
     def _poll(self, tiers: list[str], quick_only: bool) -> Any:
         dmap, backend = self.map, self.backend
@@ -204,21 +181,22 @@ class UsbHidDriver:
             raise DeviceError("device not connected")
         wanted = {rid: dmap.desc.report_length(rid)
                   for rid in dmap.report_ids(tiers, quick_only)}
-        if self.missing_2012:
-            wanted.update(tl2012.report_lengths())
+        layout = dmap.layout   # the subdriver's hook for what the descriptor lacks
+        if layout is not None:
+            wanted.update(layout.lengths)
         replies = yield self.runner.run(fetch_reports, backend, wanted)
         for rid, data in replies.items():
-            self.reports[rid] = _merge(data, self.reports.get(rid), wanted[rid])
-        if self.missing_2012:
-            self.values.update(tl2012.fallback_values(replies, self.missing_2012))
+            self.reports[rid] = merge_report(data, self.reports.get(rid), wanted[rid])
+        if layout is not None:
+            self.values.update(layout.values(replies, set(dmap.unbound)))
             if not dmap.status:
-                self.flags.update(tl2012.fallback_flags(replies))
+                self.flags.update(layout.flags(replies))
         rows = dmap.rows(tiers)
         yield self._load_strings(backend, rows)
         ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), self.values)
         self.values.update(dmap.read(rows, self.reports, ctx))
         dmap.read_flags(dmap.status_rows(quick_only), self.reports, self.flags)
-        self._set_status()
+        apply_status(self.values, self.flags)
         if SEMI in tiers:
             self.dirty = False
         return Update(dict(self.values), dmap.specs(), dmap.command_names(), replace_all=True)
@@ -235,25 +213,12 @@ class UsbHidDriver:
         ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), self.values)
         for data in reports:
             self.values.update(dmap.read_input(data, ctx, self.flags))
-        self._set_status()
+        apply_status(self.values, self.flags)
         return Update(dict(self.values), dmap.specs(), dmap.command_names(), replace_all=True)
 
-    def _set_status(self) -> None:
-        status, alarm, reason = status_text(self.flags)
-        self.values["ups.status"] = status
-        for var, value in (("ups.alarm", alarm), ("input.transfer.reason", reason)):
-            if value is None:
-                self.values.pop(var, None)
-            else:
-                self.values[var] = value
-
     def _load_strings(self, backend: HidBackend, rows: list[Any]) -> Deferred[None]:
-        wanted = set()
-        for row, f in rows:
-            if row.convert in (string_index, chemistry) and f.report_id in self.reports:
-                index = f.decode(self.reports[f.report_id])
-                if index not in self.strings:
-                    wanted.add(index)
+        assert self.map is not None
+        wanted = self.map.string_indexes(rows, self.reports) - set(self.strings)
         d: Deferred[dict[int, str | None]] = self.runner.run(
             fetch_strings, backend, sorted(wanted))
         return d.addCallback(self.strings.update)
@@ -297,7 +262,7 @@ class UsbHidDriver:
         if self.map is None:
             raise DeviceError("device not connected")
         if any(row.var == name for row in self.map.absent):
-            self.values[name] = _strtol(value)
+            self.values[name] = strtol(value)
             return None
         found = self.map.writable(name)
         if found is None:
@@ -317,7 +282,7 @@ class UsbHidDriver:
         found = self.map.commands.get(name)
         if found is not None:
             cmd, f = found
-            return self._write(f, float(_strtol(param if param else cmd.value)))
+            return self._write(f, float(strtol(param if param else cmd.value)))
         if name in ("load.off", "load.on"):
             return self.instcmd(f"{name}.delay", "0")
         if name in ("shutdown.return", "shutdown.stayoff"):
@@ -332,59 +297,13 @@ class UsbHidDriver:
         yield self.instcmd("load.off.delay", self.values.get("ups.delay.shutdown", "20"))
 
 
-def _merge(data: bytes, old: bytes | None, length: int) -> bytes:
-    # A short reply keeps the rest of the previous buffer (zeros at first),
-    # as libhid.c's refresh_report_buffer does.
-    base = bytearray(old or b"")[:length]
-    base.extend(bytes(length - len(base)))
-    base[:len(data[:length])] = data[:length]
-    return bytes(base)
-
-
-def _strtol(text: str) -> str:
-    """C's strtol(text, NULL, 10) printed with %ld, as usbhid-ups stores delays."""
-    text = text.strip()
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-")
-    n = 0
-    for ch in digits:
-        if not ch.isdigit():
-            break
-        n = n * 10 + int(ch)
-    return str(sign * n)
-
-
 # -- construction ------------------------------------------------------------------
 
-def _real_opener(section: UpsSection, matcher: Matcher, backend: str) -> Opener:
-    def opener() -> HidBackend:
-        info = choose(enumerate_devices(backend), matcher)
-        if info is None:
-            raise OSError("no matching HID UPS found (is it plugged in? see 'pynutd scan')")
-        return HidapiBackend(info, backend)
-    return opener
+def create(section: UpsSection, reactor: Any,
+           openers: Mapping[str, OpenerFactory] | None = None) -> UsbHidDriver:
+    """Build the driver for a ups.conf section (``driver = usbhid-ups``).
 
-
-def create(section: UpsSection, reactor: Any) -> UsbHidDriver:
-    """Build the driver for a ups.conf section (``driver = usbhid-ups``)."""
-    matcher = Matcher.from_section(section)
-    port = section.port or "auto"
-    if port.startswith("virtual:"):
-        from pynutd.sim.hid_virtual import virtual_opener
-        opener = virtual_opener(section, reactor, port[len("virtual:"):])
-    else:
-        backend = section.get("hidapi", "hidraw") or "hidraw"
-        if backend not in BACKEND_MODULES:
-            raise section.error("hidapi", f"hidapi must be one of {', '.join(BACKEND_MODULES)}")
-        opener = _real_opener(section, matcher, backend)
-    return UsbHidDriver(section, reactor, opener)
-
-
-def scan() -> list[tuple[str, str]]:
-    """Return (description, ups.conf section) for every HID UPS plugged in."""
-    try:
-        devices = enumerate_devices()
-    except (OSError, ImportError) as exc:
-        log.warning("cannot enumerate HID devices: %s", exc)
-        return []
-    return scan_devices(devices)
+    ``openers`` maps a port kind (``virtual`` in ``port = virtual:FILE.hex``)
+    to what opens such devices; see :func:`~pynutd.drivers.hid.match.opener_for`.
+    """
+    return UsbHidDriver(section, reactor, opener_for(section, reactor, openers or {}))

@@ -1,22 +1,34 @@
-"""Which HID device a ups.conf section means, and ``pynutd scan`` for HID UPSes.
+"""Which HID device a ups.conf section means: finding it to open, and ``pynutd scan``.
 
 Matching follows NUT's usbhid-ups: ``vendorid`` / ``productid`` are hex
 numbers, ``vendor`` / ``product`` / ``serial`` are extended regular
 expressions matched case-insensitively against the whole USB string.  A
 device is found again by this identity after a re-plug (its hidraw path
-changes).
+changes): :func:`hidapi_opener` enumerates afresh at every open.
 
 test-case-name: tests.test_hid_driver
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pynutd.config import UpsSection
-from pynutd.drivers.hid import DeviceInfo
+from pynutd.drivers.hid.device import (
+    BACKEND_MODULES,
+    DeviceInfo,
+    HidapiBackend,
+    HidBackend,
+    Opener,
+    OpenerFactory,
+    enumerate_devices,
+)
+
+log = logging.getLogger(__name__)
 
 POWER_DEVICE_PAGE = 0x84
 UPS_VENDORS = {0x09AE: "Tripp Lite", 0x051D: "APC", 0x0764: "CyberPower",
@@ -85,6 +97,39 @@ def choose(devices: Iterable[DeviceInfo], matcher: Matcher) -> DeviceInfo | None
     return found[0] if found else None
 
 
+def hidapi_opener(matcher: Matcher, backend: str) -> Opener:
+    """Return the opener of the real device ``matcher`` means, through hidapi ``backend``."""
+    def opener() -> HidBackend:
+        info = choose(enumerate_devices(backend), matcher)
+        if info is None:
+            raise OSError("no matching HID UPS found (is it plugged in? see 'pynutd scan')")
+        return HidapiBackend(info, backend)
+    return opener
+
+
+def opener_for(section: UpsSection, reactor: Any,
+               openers: Mapping[str, OpenerFactory]) -> Opener:
+    """Return the opener of the device ``section`` means; ConfigError if it cannot be.
+
+    ``port = KIND:ARG`` opens the device with ``openers[KIND]`` (the wiring
+    registers ``virtual`` for simulated UPSes).  Any other port means the
+    real device the section's vendorid, productid, vendor, product and serial
+    match, opened through hidapi, as usbhid-ups ignores the port.
+    """
+    matcher = Matcher.from_section(section)
+    kind, colon, arg = (section.port or "auto").partition(":")
+    if colon and kind.isalpha():
+        factory = openers.get(kind)
+        if factory is None:
+            raise section.error("port", f"port {section.port!r}: this program opens no "
+                                        f"{kind}: devices")
+        return factory(section, reactor, arg)
+    backend = section.get("hidapi", "hidraw") or "hidraw"
+    if backend not in BACKEND_MODULES:
+        raise section.error("hidapi", f"hidapi must be one of {', '.join(BACKEND_MODULES)}")
+    return hidapi_opener(matcher, backend)
+
+
 def section_text(info: DeviceInfo, name: str) -> str:
     """Return a ready ups.conf section for one device."""
     lines = [f"[{name}]", "    driver = usbhid-ups", "    port = auto",
@@ -117,3 +162,13 @@ def scan_devices(devices: Iterable[DeviceInfo]) -> list[tuple[str, str]]:
         name = name if len(seen) == 1 else f"{name}{len(seen)}"
         result.append((describe(info), section_text(info, name)))
     return result
+
+
+def scan() -> list[tuple[str, str]]:
+    """Return (description, ups.conf section) for every HID UPS plugged in."""
+    try:
+        devices = enumerate_devices()
+    except (OSError, ImportError) as exc:
+        log.warning("cannot enumerate HID devices: %s", exc)
+        return []
+    return scan_devices(devices)

@@ -1,8 +1,9 @@
 """The ``must_ep2000pro`` driver: MUST EP20 / EP2000 Pro inverters over serial Modbus RTU.
 
-Glue only: the register map is data in :mod:`~pynutd.drivers.must_ep20_tables`,
-the decoding is pure in :mod:`~pynutd.drivers.must_ep20_decode`, the frames
-and retries are :mod:`~pynutd.drivers.modbus_rtu`.  The unit answers at
+Glue only: the register map is data in :mod:`~pynutd.drivers.must_ep20.tables`,
+the decoding is pure in :mod:`~pynutd.drivers.must_ep20.decode`, the frames
+are :mod:`~pynutd.drivers.modbus.rtu` and the retries
+:mod:`~pynutd.drivers.modbus.bus`.  The unit answers at
 9600 8N1 as slave 10 (RESEARCH §0).  The seed's four "wake-up" probes
 (MUST's Windows device discovery) are not sent: every working client polls
 30000 directly.
@@ -28,15 +29,15 @@ from twisted.internet.defer import Deferred, ensureDeferred
 
 from pynutd.config import UpsSection
 from pynutd.drivers.base import CommandRejected, CommandUnknown, DeviceError, Update
-from pynutd.drivers.modbus_rtu import (
+from pynutd.drivers.modbus.bus import RtuBusProtocol
+from pynutd.drivers.modbus.rtu import (
     ExceptionResponse,
     ReadRequest,
     ReadResponse,
     Response,
-    RtuBusProtocol,
     WriteRequest,
 )
-from pynutd.drivers.must_ep20_decode import (
+from pynutd.drivers.must_ep20.decode import (
     decode_settings,
     decode_status,
     encode_setting,
@@ -45,8 +46,8 @@ from pynutd.drivers.must_ep20_decode import (
     invalid_status,
     registers,
 )
-from pynutd.drivers.must_ep20_scan import scan, serial_opener
-from pynutd.drivers.must_ep20_tables import (
+from pynutd.drivers.must_ep20.scan import serial_opener
+from pynutd.drivers.must_ep20.tables import (
     COMMANDS,
     DEFAULT_SLAVE,
     SETTINGS_BLOCK,
@@ -252,4 +253,4 @@ def create(section: UpsSection, reactor: Any) -> MustEp20:
         tries=tries, reopen=bool(_flag(section, "reopen")))
 
 
-__all__ = ["MustEp20", "create", "scan"]
+__all__ = ["MustEp20", "create"]

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pynutd.drivers.modbus_rtu import ReadRequest, ReadResponse, parse_response
-from pynutd.drivers.must_ep20_decode import decode_status, invalid_status, registers
-from pynutd.drivers.must_ep20_tables import DEFAULT_SLAVE, STATUS_BLOCK, WORK_STATES
+from pynutd.drivers.modbus.rtu import ReadRequest, ReadResponse, parse_response
+from pynutd.drivers.must_ep20.decode import decode_status, invalid_status, registers
+from pynutd.drivers.must_ep20.tables import DEFAULT_SLAVE, STATUS_BLOCK, WORK_STATES
 
 log = logging.getLogger(__name__)
 

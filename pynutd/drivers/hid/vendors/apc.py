@@ -10,7 +10,15 @@ test-case-name: tests.test_hid_golden
 
 from __future__ import annotations
 
-from pynutd.drivers.hid_tables import (
+from pynutd.drivers.hid.converters import (
+    beeper,
+    kelvin_celsius,
+    lookup,
+    packed_date,
+    selftest_result,
+    string_index,
+)
+from pynutd.drivers.hid.rows import (
     QUICK,
     SEMI,
     HidAbsent,
@@ -18,15 +26,9 @@ from pynutd.drivers.hid_tables import (
     HidStatus,
     HidVar,
     Subdriver,
-    beeper,
     beeper_commands,
     delay_commands,
-    kelvin_celsius,
-    lookup,
-    packed_date,
-    selftest_result,
     status_rows,
-    string_index,
 )
 
 APC_VENDORID = 0x051D

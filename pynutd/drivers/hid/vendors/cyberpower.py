@@ -13,22 +13,24 @@ test-case-name: tests.test_hid_golden
 
 from __future__ import annotations
 
-from pynutd.drivers.hid_tables import (
+from pynutd.drivers.hid.converters import (
+    Context,
+    beeper,
+    c_format,
+    selftest_result,
+    string_index,
+)
+from pynutd.drivers.hid.rows import (
     QUICK,
     SEMI,
-    Context,
     FieldFix,
     HidAbsent,
     HidCommand,
     HidStatus,
     HidVar,
     Subdriver,
-    beeper,
     beeper_commands,
-    c_format,
     selftest_commands,
-    selftest_result,
-    string_index,
 )
 
 CPS_VENDORID = 0x0764

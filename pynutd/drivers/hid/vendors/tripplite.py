@@ -5,32 +5,37 @@ them, with two changes from NUT master: ActivePower is ``ups.realpower`` (W)
 not ``ups.power`` (VA), and the SMART1500LCD (09ae:2012) ActivePower field's
 unit exponent 0 is read as 7 (NUT PR #3581, issue #3580).  Vendor usages are
 on page 0xFFFF (shared/hid/USAGES.md).  The product ID is Tripp Lite's
-protocol number; its scale quirks are in :data:`SCALES`.
+protocol number; its scale quirks are in :data:`SCALES`, and protocol 2012's
+fixed report layout is a hook (:mod:`.tripplite_2012`).
 
 test-case-name: tests.test_hid_tables
 """
 
 from __future__ import annotations
 
-from pynutd.drivers.hid_tables import (
+from pynutd.drivers.hid.converters import (
+    Context,
+    beeper,
+    kelvin_celsius,
+    reads_string,
+    scaled,
+    selftest_result,
+    string_index,
+)
+from pynutd.drivers.hid.rows import (
     QUICK,
     SEMI,
     STATIC,
-    Context,
     FieldFix,
     HidAbsent,
     HidCommand,
     HidStatus,
     HidVar,
     Subdriver,
-    beeper,
     beeper_commands,
-    kelvin_celsius,
-    scaled,
     selftest_commands,
-    selftest_result,
-    string_index,
 )
+from pynutd.drivers.hid.vendors.tripplite_2012 import LAYOUT as PROTOCOL_2012
 
 TRIPPLITE_VENDORID = 0x09AE
 
@@ -69,6 +74,7 @@ SCALES = {
 PRODUCTS = tuple(SCALES) + (0xA011, 0xA0A0)
 
 
+@reads_string
 def chemistry(value: float, ctx: Context) -> str | None:
     """battery.type: the string by index, "unknown" where the firmware is broken."""
     if ctx.scales.get("chemistry_broken"):
@@ -86,6 +92,7 @@ TRIPPLITE = Subdriver(
     usages=USAGES,
     scales=SCALES,
     products=PRODUCTS,
+    layouts=(PROTOCOL_2012,),
     # SU3000LCD2UHV: reading report 0x54 hangs the firmware (usbhid-ups.c).
     skip_reports={0x1330: (0x54,)},
     # SMART1500LCD declares ActivePower in W with exponent 0 (NUT #3580).

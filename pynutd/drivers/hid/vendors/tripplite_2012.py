@@ -6,9 +6,10 @@ reports the numat/tripplite seed tool reads with ``get_feature_report(id,
 nbytes + 1)``.  Values are little-endian after the report ID.
 
 Two uses: :func:`seed_layout` prints the seed tool's JSON shape for
-``pynutd read --tripplite-layout``, and :data:`FALLBACK` / :func:`fallback_values`
-give NUT variables the descriptor route does not (the 2012 firmware's
-descriptor mis-declares units and some status bits).
+``pynutd read --tripplite-layout``, and :data:`LAYOUT`, the Tripp Lite
+table's :class:`~pynutd.drivers.hid.rows.FixedLayout` hook, gives NUT
+variables the descriptor route does not (the 2012 firmware's descriptor
+mis-declares units and some status bits).
 
 test-case-name: tests.test_hid_tripplite_2012
 """
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from pynutd.drivers.hid.rows import FixedLayout
 
 PRODUCT_ID = 0x2012
 
@@ -116,3 +119,9 @@ def fallback_flags(reports: Mapping[int, bytes]) -> dict[str, bool]:
     if bits is None:
         return {}
     return {flag: bool(bits >> i & 1) for i, flag in enumerate(STATUS_FLAGS)}
+
+
+LAYOUT = FixedLayout(
+    vendor_id=0x09AE, product_id=PRODUCT_ID,
+    variables=frozenset(r.var for r in FALLBACK if r.var),
+    lengths=report_lengths(), values=fallback_values, flags=fallback_flags)

@@ -1,0 +1,1 @@
+"""USB HID Power Devices (NUT's usbhid-ups): descriptor parser, tables, device access, driver."""

@@ -1,0 +1,33 @@
+"""The HID subdriver registry: every vendor table, and the choice of one for a device.
+
+One module per vendor table, as NUT has one ``*-hid.c`` per subdriver;
+:data:`SUBDRIVERS` lists them in the order usbhid-ups tries them
+(``subdriver_list``), the generic table last because it claims any device.
+A vendor module imports only row and converter types from below
+(:mod:`pynutd.drivers.hid.rows`, :mod:`pynutd.drivers.hid.converters`),
+never this registry.
+
+test-case-name: tests.test_hid_driver
+"""
+
+from __future__ import annotations
+
+from pynutd.drivers.hid.rows import Subdriver
+from pynutd.drivers.hid.vendors.apc import APC
+from pynutd.drivers.hid.vendors.cyberpower import CYBERPOWER
+from pynutd.drivers.hid.vendors.generic import GENERIC
+from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
+
+SUBDRIVERS: tuple[Subdriver, ...] = (TRIPPLITE, APC, CYBERPOWER, GENERIC)
+
+
+def subdriver_for(vendor_id: int, product_id: int, forced: bool = False) -> Subdriver:
+    """Return the table for a device: the first in :data:`SUBDRIVERS` that claims it.
+
+    ``forced`` (ups.conf ``productid`` given) accepts product IDs a vendor
+    table does not list, as NUT does for unknown Tripp Lite models.
+    """
+    return next(table for table in SUBDRIVERS if table.claims(vendor_id, product_id, forced))
+
+
+__all__ = ["SUBDRIVERS", "Subdriver", "subdriver_for"]

@@ -1,0 +1,1 @@
+"""MUST EP20 / EP2000 Pro inverters over Modbus RTU: driver, register tables, decoding, scan."""
