@@ -1,31 +1,35 @@
 """Differential test: the same requests to Debian's upsd 2.8.0 and to pynutd.
 
-Both serve the same ups.conf, .dev files and upsd.users (tests/fixtures/nut),
-upsd through NUT's own dummy-ups, pynutd through its dummy-ups driver.  Each
-script is sent on a fresh connection; the replies must be byte-identical,
-except where upsd names its own version (VER, server.info, driver.*
-values) and the random TRACKING ids.  Scripts run in order: the state
-changing ones (SET, FSD) come last.
+Both serve the same ups.conf, .dev files and upsd.users (tests/fixtures/nut,
+plus the tower UPS of ups-extra.conf), upsd through NUT's own dummy-ups,
+pynutd through its dummy-ups driver.  Each script is sent on a fresh
+connection; the replies must be byte-identical, except where upsd names its
+own version (VER, server.info, driver.* values) and the random TRACKING ids
+(tests/integration/diffrun.py).  Scripts run in order: the state changing
+ones (SET, FSD) come last, and ``WAIT`` waits until every driver has applied
+the SETs before it.  The test_intended_difference_* tests pin down, against
+the real upsd, each upsd defect README lists as an intended difference.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.integration.harness import Pynutd
+from tests.integration.diffrun import (
+    SENTINEL_REPLY,
+    driver_barrier,
+    exchange,
+    normalise,
+    prepare_confdir,
+    release,
+    server_pair,
+    serving,
+)
 from tests.integration.nutref import RealUpsd
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nut"
-# Answered before any UPS lookup, so it works on every connection; the name
-# __end__ appears in no script.
-SENTINEL = b"GET VAR __end__ server.version\n"
-SENTINEL_REPLY = b'VAR __end__ server.version "2.8.0"\n'
 
 PRIM = ["USERNAME prim", "PASSWORD primpw"]
 MON = ["USERNAME monuser", "PASSWORD secret"]
@@ -101,77 +105,53 @@ READ_ONLY_SCRIPTS: list[list[str] | bytes] = [
     # pipelining and LOGOUT
     ["VER", "NETVER", "GET VAR ups ups.load", "LIST UPS", "GET VAR ups ups.status"],
     ["LOGOUT"], ["LOGOUT now"], ["logout"],
+    # issue 12.1: the driver core copies ups.model over the file's device.model
+    ["GET VAR tower device.model", "GET VAR tower device.serial", "LIST VAR tower"],
+    # issue 12.4: upsd formats a reply line in 513 bytes: 511 characters and the
+    # newline go out whole, a longer line is cut to 512 bytes without newline
+    ["GET DESC ups " + "x" * 475, "VER"], ["GET DESC ups " + "x" * 476, "VER"],
+    ["GET DESC ups " + "x" * 477, "VER"], ["GET DESC UPS " + "x" * 478, "NETVER"],
+    ["GET UPSDESC tower", "GET UPSDESC TOWER", "LIST UPS"],
+    # issue 12.5: LOGOUT inside a pipeline.  upsd handles the rest of the same
+    # read, and any later line there resets the idle timer LOGOUT had zeroed,
+    # so the connection stays (a reproduced upsd quirk) ...
+    b"LOGOUT\nVER\n", b"VER\nLOGOUT\nGET VAR ups ups.load\n", b"LOGOUT\nLOGOUT\n",
+    # ... but when LOGOUT's read holds no further complete line, it closes
+    # before reading the rest
+    b"LOGOUT\n" + b" " * 600 + b"\nVER\n",
 ]
 
 STATEFUL_SCRIPTS: list[list[str] | bytes] = [
     ADMIN + ["SET VAR ups ups.beeper.status a=b"],
     ADMIN + ["SET VAR ups ups.load 42"],
     ADMIN + ['SET VAR ups battery.type ""'],
+    # issue 12.2: a deleted variable stays deleted (read back after WAIT)
+    ADMIN + ['SET VAR tower device.type ""'],
+    # issue 12.3: a SET that only changes letter case changes nothing
+    ADMIN + ["SET VAR tower battery.type pbac", "SET VAR tower input.sensitivity h"],
     ["WAIT"],
     ["GET VAR ups ups.beeper.status", "GET VAR ups ups.load", "GET VAR ups battery.type",
      "LIST RW ups"],
+    ["GET VAR tower device.type", "GET TYPE tower device.type", "GET VAR tower battery.type",
+     "GET VAR tower input.sensitivity", "LIST VAR tower"],
+    ADMIN + ["SET VAR tower device.type ups", "SET VAR tower battery.type PbAc"],
     PRIM + ["FSD second", "FSD second"],
     ["GET VAR second ups.status", "LIST VAR second", "LIST RW second", "GET VAR ups ups.status"],
     ADMIN + ["FSD ups", "GET VAR ups ups.status"],
 ]
 
-UUID = re.compile(rb"[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}")
-VERSIONED = [
-    # upsd names itself; pynutd names itself there too (an intended difference).
-    (re.compile(rb"^Network UPS Tools upsd 2\.8\.0 - .*$", re.M), b"<VER>"),
-    (re.compile(rb'^(VAR \S+ server\.info) ".*"$', re.M), rb'\1 "<VER>"'),
-    (re.compile(rb'^((?:VAR|RW) \S+ driver\.(?:version|version\.internal|name)) ".*"$', re.M),
-     rb'\1 "<DRIVER>"'),
-]
-
-
-def normalise(reply: bytes) -> bytes:
-    """Mask what may legitimately differ: version strings and tracking ids."""
-    reply = UUID.sub(b"<UUID>", reply)
-    for pattern, repl in VERSIONED:
-        reply = pattern.sub(repl, reply)
-    return reply
-
-
-def exchange(port: int, script: list[str] | bytes) -> bytes:
-    """Send one script on a fresh connection; return all bytes received.
-
-    A sentinel request follows after a pause, in a read of its own (upsd drops
-    the rest of a read after a parse error); reading stops at its reply or
-    when the server closes.
-    """
-    data = script if isinstance(script, bytes) else "".join(l + "\n" for l in script).encode()
-    out = b""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(data)
-        time.sleep(0.05)
-        try:
-            s.sendall(SENTINEL)
-        except OSError:
-            pass
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not out.endswith(SENTINEL_REPLY):
-            try:
-                chunk = s.recv(65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    return out
-
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    ref_dir = tmp_path_factory.mktemp("ref")
-    our_dir = tmp_path_factory.mktemp("ours")
-    for d in (ref_dir, our_dir):
-        for name in ("ups.conf", "upsd.users", "diff.dev", "second.dev"):
-            shutil.copy(FIXTURES / name, d / name)
-    with RealUpsd(ref_dir) as ref, Pynutd(our_dir, wait_for_ups="ups") as ours:
-        ours.wait_until(lambda: exchange(ours.port, ["GET VAR second battery.charge"])
-                        .startswith(b"VAR"))
-        yield ref, ours
+    with server_pair(tmp_path_factory.mktemp("ref"), tmp_path_factory.mktemp("ours")) as pair:
+        yield pair
+
+
+def wait_for_drivers(*ports: int) -> None:
+    """Return once every dummy-ups has applied the SETs sent to it so far."""
+    for port in ports:
+        for ups in ("ups", "second", "tower"):
+            driver_barrier(port, ups)
 
 
 SCRIPTS = READ_ONLY_SCRIPTS + STATEFUL_SCRIPTS
@@ -182,15 +162,20 @@ def _id(script: list[str] | bytes) -> str:
     return text.replace("\n", "\\n")[:60]
 
 
+def payload(script: list[str] | bytes) -> bytes:
+    """A script's bytes: lines joined with newlines, or raw bytes as they are."""
+    return script if isinstance(script, bytes) else "".join(l + "\n" for l in script).encode()
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=[_id(s) for s in SCRIPTS])
 def test_same_reply_as_upsd(servers, script):
     """pynutd answers every request line byte for byte as upsd 2.8.0 does."""
     ref, ours = servers
     if script == ["WAIT"]:
-        time.sleep(1.5)  # let both drivers apply the SETs
+        wait_for_drivers(ref.port, ours.port)
         return
-    theirs = exchange(ref.port, script)
-    mine = exchange(ours.port, script)
+    theirs = exchange(ref.port, payload(script))
+    mine = exchange(ours.port, payload(script))
     assert theirs, "the reference upsd said nothing"
     assert normalise(mine) == normalise(theirs)
 
@@ -201,17 +186,117 @@ def test_enough_scripts():
     assert len(SCRIPTS) >= 100 and lines >= 200
 
 
-def test_intended_difference_quoted_set_value(servers):
-    """A SET value with quotes survives in pynutd; upsd 2.8.0 truncates it.
+# -- README's intended differences: upsd 2.8.0 defects, checked on the real one --
 
-    dummy-ups 2.8.0 sends the new value back to upsd unescaped inside quotes
-    (``drivers/dstate.c:send_to_all``), so upsd keeps only ``Said ``.
-    pynutd stores what the client sent; this is a deliberate difference.
+def test_intended_difference_set_value_characters(servers):
+    """SET values are stored as sent; upsd 2.8.0 with dummy-ups mangles three kinds.
+
+    dummy-ups sends a new value back to upsd quoted but unescaped
+    (``drivers/dstate.c:dstate_setinfo``): upsd drops a backslash (it escapes
+    the next character), loses a SET whose value holds ``#`` (a parse error
+    on the driver's socket), and reads a value with a quote only up to it.
     """
     ref, ours = servers
-    script = ADMIN + ['SET VAR ups ups.id "Said \\"hi\\" \\#2"']
-    assert exchange(ref.port, script) == exchange(ours.port, script)
-    time.sleep(1.5)
-    query = ["GET VAR ups ups.id"]
-    assert exchange(ours.port, query).startswith(b'VAR ups ups.id "Said \\"hi\\" \\#2"\n')
-    assert exchange(ref.port, query).startswith(b'VAR ups ups.id "Said "\n')
+    script = ADMIN + ['SET VAR second ups.mfr "a\\\\b"', 'SET VAR second ups.model "c\\#d"',
+                      'SET VAR ups ups.id "Said \\"hi\\" \\#2"']
+    assert exchange(ref.port, payload(script)) == exchange(ours.port, payload(script))
+    # upsd may lose the driver's answer to a barrier in the read with the #
+    time.sleep(2.5)
+    wait_for_drivers(ours.port)
+    query = payload(["GET VAR second ups.mfr", "GET VAR second ups.model", "GET VAR ups ups.id"])
+    assert exchange(ours.port, query).startswith(
+        b'VAR second ups.mfr "a\\\\b"\nVAR second ups.model "c\\#d"\n'
+        b'VAR ups ups.id "Said \\"hi\\" \\#2"\n')
+    assert exchange(ref.port, query).startswith(
+        b'VAR second ups.mfr "ab"\nVAR second ups.model "Dummy UPS"\nVAR ups ups.id "Said "\n')
+
+
+def test_intended_difference_long_driver_command(servers):
+    """A SET longer than upsd's 512-byte driver command does not swallow the next one.
+
+    upsd formats ``SET <var> "<value>"`` for the driver in 512 bytes
+    (``server/netset.c:set_var``); a longer one loses its end and newline, so
+    the driver reads the next command as part of it.  A NUMBER variable takes
+    a value of any length.
+    """
+    ref, ours = servers
+    script = ADMIN + ["SET VAR ups ups.temperature " + "9" * 500, "SET VAR ups ups.delay.start 31"]
+    assert exchange(ref.port, payload(script)) == exchange(ours.port, payload(script))
+    wait_for_drivers(ref.port, ours.port)
+    query = payload(["GET VAR ups ups.temperature", "GET VAR ups ups.delay.start"])
+    # the driver keeps 255 characters of a value (ST_MAX_VALUE_LEN)
+    assert exchange(ours.port, query).startswith(
+        b'VAR ups ups.temperature "' + b"9" * 255 + b'"\nVAR ups ups.delay.start "31"\n')
+    assert exchange(ref.port, query).startswith(
+        b'VAR ups ups.temperature "' + b"9" * 255 + b'"\nVAR ups ups.delay.start "30"\n')
+
+
+def _tracked_instcmds(port: int, params: list[bytes]) -> list[bytes]:
+    """Send tracked INSTCMDs on one connection; return each GET TRACKING answer.
+
+    The driver answers in order, so once the last one is no longer PENDING
+    the earlier ones have had their answer.
+    """
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        s.sendall(payload(ADMIN + ["SET TRACKING ON"]) + b"".join(
+            b"INSTCMD ups load.off " + p + b"\n" for p in params))
+        reply = b""
+        while reply.count(b"\n") < 3 + len(params):
+            reply += s.recv(4096)
+        ids = re.findall(rb"OK TRACKING (\S+)\n", reply)
+        assert len(ids) == len(params), reply
+        deadline = time.monotonic() + 5
+        while True:
+            answers = []
+            for ident in ids:
+                s.sendall(b"GET TRACKING " + ident + b"\n")
+                answer = b""
+                while not answer.endswith(b"\n"):
+                    answer += s.recv(4096)
+                answers.append(answer)
+            if not answers[-1].startswith(b"PENDING") or time.monotonic() > deadline:
+                return answers
+            time.sleep(0.05)
+    finally:
+        release(s)
+
+
+def test_intended_difference_instcmd_parameter_with_space(servers):
+    """An INSTCMD parameter with a space reaches the driver as one word.
+
+    upsd 2.8.0 forwards the parameter escaped but unquoted
+    (``server/netinstcmd.c:send_instcmd``): ``"a b"`` arrives as two words,
+    dummy-ups drops the command as malformed without an answer, and its
+    tracking id stays PENDING for ever.  dummy-ups handles no command, so
+    pynutd answers ERR UNKNOWN for both, as upsd does for ``ab``.
+    """
+    ref, ours = servers
+    assert _tracked_instcmds(ref.port, [b'"a b"', b"ab"]) == [b"PENDING\n", b"ERR UNKNOWN\n"]
+    assert _tracked_instcmds(ours.port, [b'"a b"', b"ab"]) == [b"ERR UNKNOWN\n"] * 2
+
+
+def test_intended_difference_tracking_ids_repeat_on_upsd(tmp_path):
+    """upsd 2.8.0 hands out the same tracking ids after every start; pynutd's are random.
+
+    ``server/upsd.c:nut_uuid_v4`` draws from ``rand()``, never seeded.
+    """
+    first = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        prepare_confdir(tmp_path / name)
+    script = payload(ADMIN + ["SET TRACKING ON", "INSTCMD ups load.off", "INSTCMD ups load.off"])
+    with RealUpsd(tmp_path / "a") as one, RealUpsd(tmp_path / "b") as two:
+        for ref in (one, two):
+            deadline = time.monotonic() + 10
+            while not serving(ref.port, "ups"):
+                assert time.monotonic() < deadline, "upsd did not reach its driver"
+                time.sleep(0.1)
+            first.append(re.findall(rb"OK TRACKING (\S+)\n", exchange(ref.port, script)))
+    assert len(first[0]) == 2 and first[0] == first[1]
+
+
+def test_sentinel_reply_is_what_the_runner_waits_for(servers):
+    """The sentinel that ends every exchange is answered alike on both servers."""
+    ref, ours = servers
+    assert exchange(ref.port, b"") == exchange(ours.port, b"") == SENTINEL_REPLY
