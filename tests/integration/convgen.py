@@ -630,14 +630,18 @@ def affects_others(payload: bytes) -> bool:
     return any(word in folded for word in (b"FSD", b"NUMLOGINS", b"CLIENT", b"SETVAR"))
 
 
-def plan(seed: int, count: int, rounds: int = 3) -> list[Round]:
+def plan(seed: int, count: int, rounds: int | None = None) -> list[Round]:
     """``count`` conversations in ``rounds`` rounds plus a last read-only one.
+
+    By default a round per thousand conversations (at least three), so a
+    held LOGIN never nears upsd's 60-second idle limit.
 
     About a quarter run in the sequential parts, with a batch of SETs per 40
     of them; FSD only in the last of those, so the rounds before it read the
     UPSes without the latch.
     """
     gen = Generator(seed)
+    rounds = rounds or max(3, count // 1000)
     plans = [Round() for _ in range(rounds + 1)]
     per_round = count // (rounds + 1)
     sequential = per_round // 3

@@ -346,7 +346,7 @@ class PairRunner:
         """Count one compared conversation; record (and shrink) it if it differs."""
         self.stats.conversations += 1
         self.stats.request_lines += len(lines)
-        self.stats.reply_lines += theirs.count(b"\n")
+        self.stats.reply_lines += theirs.count(b"\n") - theirs.endswith(SENTINEL_REPLY)
         if normalise(theirs) == normalise(mine):
             return True
         diff = Difference(label, tuple(lines), theirs, mine, context)

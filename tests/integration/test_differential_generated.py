@@ -26,7 +26,7 @@ from tests.integration.convgen import plan
 from tests.integration.diffrun import PairRunner, server_pair, summary
 
 SEED = int(os.environ.get("PYNUTD_DIFF_SEED", "1203"))
-COUNT = int(os.environ.get("PYNUTD_DIFF_COUNT", "3000"))
+COUNT = int(os.environ.get("PYNUTD_DIFF_COUNT", "4000"))
 
 
 def test_generated_conversations_match_upsd(tmp_path: Path) -> None:
