@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_server(args: argparse.Namespace) -> int:
     """Load the configuration, build the service and run the reactor."""
     from twisted.internet import reactor
+    from twisted.internet.error import CannotListenError
 
     from pynutd import config as configmod
     from pynutd.service import make_service
@@ -89,9 +90,14 @@ def run_server(args: argparse.Namespace) -> int:
         try:
             service.privilegedStartService()
             service.startService()
-        except Exception as exc:  # a port in use, say: one line, then stop
+        except CannotListenError as exc:  # the NUT port in use, say: one line, then stop
             failed.append(exc)
             print(f"pynutd: cannot start: {exc}", file=sys.stderr)
+            reactor.stop()
+            return
+        except Exception as exc:  # a bug: logged with its traceback; never serve half started
+            failed.append(exc)
+            log.exception("cannot start")
             reactor.stop()
             return
         if workdir is not None:

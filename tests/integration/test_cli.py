@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+import pytest
 
 from tests.integration.harness import ROOT, Pynutd, chat, free_port, wait_port
 
@@ -16,7 +17,7 @@ ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 def pynutd(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pynutd", *args], capture_output=True, text=True,
-                          timeout=timeout, env=ENV, cwd=ROOT)
+                          timeout=timeout, env=ENV, cwd=ROOT, check=False)
 
 
 def test_bad_config_exits_2_with_one_line(tmp_path):
@@ -28,6 +29,32 @@ def test_bad_config_exits_2_with_one_line(tmp_path):
     assert out.returncode == 2
     assert out.stderr.strip().splitlines()[-1] == \
         f"pynutd: {tmp_path}/ups.conf:4: [ups] pollinterval must be a number, not 'soon'"
+    assert "Traceback" not in out.stderr
+
+
+# Issue 8.5's holes, each through the real command: (file, text, expected line:message).
+MISTAKES = [
+    ("upsd.conf", "LISTEN 127.0.0.1 {port}\nLISTEN 127.0.0.1 {port}\n",
+     "upsd.conf:2: LISTEN 127.0.0.1 {port} is already on line 1"),
+    ("upsd.conf", "MAXAGE " + "9" * 30 + "\n", "upsd.conf:1: MAXAGE needs a positive integer"),
+    ("upsd.conf", "LISTEN 999.1.1.1\n", "upsd.conf:1: LISTEN '999.1.1.1' is not a valid IP address"),
+    ("upsd.conf", "LISTEN 3.5\n", "upsd.conf:1: LISTEN '3.5' is not a valid IP address"),
+    ("pynutd.conf", "[web]\nlisten = nan\n", "pynutd.conf:2: [web] listen cannot resolve"),
+    ("pynutd.conf", "[web]\nport = 80\n# \udce9t\udce9\n", "pynutd.conf:3: not UTF-8 text"),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", MISTAKES, ids=[m[2][:40] for m in MISTAKES])
+def test_mistakes_exit_2_at_their_line(tmp_path, name, text, expected):
+    """Each mistake: status 2 and `pynutd: path:line: message` on stderr, nothing listening."""
+    port = free_port()
+    (tmp_path / "ups.conf").write_text("[ups]\n driver = dummy-ups\n port = x.dev\n")
+    (tmp_path / "upsd.conf").write_text(f"LISTEN 127.0.0.1 {port}\n")
+    (tmp_path / name).write_bytes(text.format(port=port).encode("utf-8", "surrogateescape"))
+    out = pynutd("-c", str(tmp_path))   # a run that would serve is killed at the timeout
+    assert out.returncode == 2, out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"pynutd: {tmp_path}/{expected.format(port=port)}"), out.stderr
     assert "Traceback" not in out.stderr
 
 
@@ -106,10 +133,10 @@ def test_demo_serves_and_prints_how_to_connect():
                 break
             time.sleep(0.2)
         out = subprocess.run(["upsc", f"ups@127.0.0.1:{port}", "ups.status"], capture_output=True,
-                             text=True, timeout=10)
+                             text=True, timeout=10, check=False)
         assert out.stdout.strip() in ("OL CHRG", "OB DISCHRG", "OB LB")
         listed = subprocess.run(["upsc", "-l", f"127.0.0.1:{port}"], capture_output=True, text=True,
-                                timeout=10).stdout.split()
+                                timeout=10, check=False).stdout.split()
         assert listed == ["ups", "ep20", "tripplite"]
     finally:
         proc.send_signal(signal.SIGINT)
