@@ -79,7 +79,8 @@ class Conversation:
 
     ``hold`` keeps the connection open until its round's sequential part
     ends; ``barrier`` means every driver must have applied earlier SETs
-    before it runs; ``context`` is the SET conversation a read-back checks.
+    before it runs; ``context`` is the SET conversations a read-back checks;
+    ``source`` is the client address (LIST CLIENT shows it, newest first).
     """
 
     label: str
@@ -87,6 +88,7 @@ class Conversation:
     hold: bool = False
     barrier: bool = False
     context: tuple[tuple[bytes, ...], ...] = ()
+    source: str = "127.0.0.1"
 
 
 @dataclass
@@ -476,14 +478,18 @@ class Generator:
             else:
                 words = [self.case("LIST"), self.case("CLIENT")] + self.args([self.ups()])
             lines.append(self.render(words))
-        return Conversation("counts", tuple(lines))
+        return Conversation("counts", tuple(lines), source=self.source())
+
+    def source(self) -> str:
+        """A loopback client address, so LIST CLIENT's order shows."""
+        return f"127.0.0.{self.rng.randint(1, 9)}"
 
     def holder(self) -> Conversation:
         """A LOGIN kept open while later conversations count logins."""
         user = self.pick(("monuser", "prim", "admin"))
         lines = [self.render(w, hostile=False) for w in self.creds(user, good=0.9)]
         lines.append(self.render([self.case("LOGIN"), self.ups(0.9)], hostile=False))
-        return Conversation("held login", tuple(lines), hold=True)
+        return Conversation("held login", tuple(lines), hold=True, source=self.source())
 
     def set_value(self, ups: str, var: str) -> str:
         """A value that is safe to send to dummy-ups, sometimes too long or empty."""

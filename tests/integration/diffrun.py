@@ -155,7 +155,7 @@ def needs_pause(payload: bytes) -> bool:
 # -- one connection -------------------------------------------------------------
 
 def exchange(port: int, payload: bytes, pause: float | None = None,
-             keep: list[socket.socket] | None = None) -> bytes:
+             keep: list[socket.socket] | None = None, source: str = "127.0.0.1") -> bytes:
     """Send ``payload`` on a fresh connection; return every byte received.
 
     ``pause`` is how long to wait for the server to start answering before
@@ -163,12 +163,14 @@ def exchange(port: int, payload: bytes, pause: float | None = None,
     The connection is then half-closed and the server's close awaited, so
     a LOGIN is gone from NUMLOGINS before the next conversation starts; with
     ``keep``, the socket is left open and appended to it instead.
+    ``source`` is the client's address (any of 127.0.0.0/8), which LIST
+    CLIENT shows.
     """
     payload = frame(payload)
     if pause is None:
         pause = 0.15 if needs_pause(payload) else 0.0
     out = b""
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
     try:
         if pause:
             s.sendall(payload)
@@ -334,11 +336,13 @@ class PairRunner:
         self.release_held()
         self.pool.shutdown()
 
-    def both(self, lines: Sequence[bytes], hold: bool = False) -> tuple[bytes, bytes]:
+    def both(self, lines: Sequence[bytes], hold: bool = False,
+             source: str = "127.0.0.1") -> tuple[bytes, bytes]:
         """Run one conversation on both servers at once; return (upsd, pynutd)."""
         payload = b"".join(lines)
         keep = self.held if hold else None
-        theirs, mine = self.pool.map(lambda port: exchange(port, payload, keep=keep), self.ports)
+        theirs, mine = self.pool.map(
+            lambda port: exchange(port, payload, keep=keep, source=source), self.ports)
         return theirs, mine
 
     def compare(self, label: str, lines: Sequence[bytes], theirs: bytes, mine: bytes,
@@ -366,12 +370,13 @@ class PairRunner:
             self.compare(label, lines, replies[2 * i], replies[2 * i + 1])
 
     def run_one(self, label: str, lines: Sequence[bytes], hold: bool = False,
-                context: tuple[tuple[bytes, ...], ...] = (), read_only: bool = True) -> bool:
+                context: tuple[tuple[bytes, ...], ...] = (), read_only: bool = True,
+                source: str = "127.0.0.1") -> bool:
         """Run one conversation on both servers while nothing else runs; compare.
 
         Only a ``read_only`` one is shrunk (running a SET again is no test).
         """
-        theirs, mine = self.both(lines, hold)
+        theirs, mine = self.both(lines, hold, source)
         return self.compare(label, lines, theirs, mine, context, shrink=read_only and not hold)
 
     def release_held(self) -> None:

@@ -44,7 +44,8 @@ def test_generated_conversations_match_upsd(tmp_path: Path) -> None:
                     if conv.barrier:
                         runner.barrier()
                     runner.run_one(conv.label, conv.lines, hold=conv.hold, context=conv.context,
-                                   read_only=conv.label not in ("set", "fsd", "denied set"))
+                                   read_only=conv.label not in ("set", "fsd", "denied set"),
+                                   source=conv.source)
                 runner.release_held()
                 runner.barrier()   # the next round's readers see every SET applied
         finally:
