@@ -1,4 +1,5 @@
-"""The Twisted adapter: bytes in any chunking, one write per read, closes and timeouts."""
+"""The Twisted adapter: bytes in any chunking, one write per read, closes, timeouts,
+backpressure on clients that do not read, and MAXCONN refusals."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from pynutd.nut.protocol import IDLE_TIMEOUT, NutFactory
+from pynutd.nut.protocol import IDLE_TIMEOUT, READ_SIZE, WRITE_BATCH, NutFactory
+from pynutd.nut.refusals import SUMMARY_INTERVAL
 from tests.nutfixtures import make_context
 
 REQUEST = (b'USERNAME monuser\r\nPASSWORD "secret"\nLOGIN ups\n'
@@ -18,15 +20,16 @@ REPLY = (b'OK\nOK\nOK\nVAR ups ups.status "OL CHRG"\nBEGIN LIST UPS\n'
 
 
 class ProtocolTests(SynchronousTestCase):
-    def connect(self, maxconn=None):
-        self.clock = task.Clock()
-        self.context, self.ups, _ = make_context(self.clock)
-        self.factory = NutFactory(self.context, maxconn)
+    def connect(self, maxconn=None, transport_class=StringTransport, same_server=False):
+        if not same_server:
+            self.clock = task.Clock()
+            self.context, self.ups, _ = make_context(self.clock)
+            self.factory = NutFactory(self.context, maxconn)
         proto = self.factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
         if proto is None:
             return None, None
         proto.callLater = self.clock.callLater
-        transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 5555))
+        transport = transport_class(peerAddress=IPv4Address("TCP", "127.0.0.1", 5555))
         proto.makeConnection(transport)
         return proto, transport
 
@@ -52,6 +55,8 @@ class ProtocolTests(SynchronousTestCase):
         proto.dataReceived(b"LOGOUT\n")
         self.assertEqual(transport.value(), b"OK Goodbye\n")
         self.assertTrue(transport.disconnecting)
+        # A producer still registered would keep Twisted from ever closing it.
+        self.assertIsNone(transport.producer)
 
     def test_parse_error_drops_rest_of_read(self):
         """An unescaped # in quotes gets no reply and the rest of that read is dropped."""
@@ -87,7 +92,7 @@ class ProtocolTests(SynchronousTestCase):
 
     def test_numlogins_counts_down_on_close(self):
         """A LOGINed connection that just closes (as upsmon does) no longer counts."""
-        proto, transport = self.connect()
+        proto, _ = self.connect()
         proto.dataReceived(b"USERNAME monuser\nPASSWORD secret\nLOGIN ups\n")
         self.assertEqual(self.context.numlogins("ups"), 1)
         proto.connectionLost(None)
@@ -103,6 +108,31 @@ class ProtocolTests(SynchronousTestCase):
         self.assertIsNotNone(factory.buildProtocol(addr))
         self.assertIsNone(factory.buildProtocol(addr))
 
+    def test_maxconn_refusals_are_summarised(self):
+        """A flood of refusals logs the first one, then one count per interval."""
+        clock = task.Clock()
+        context, _, _ = make_context(clock)
+        factory = NutFactory(context, maxconn=1)
+        addr = IPv4Address("TCP", "127.0.0.1", 1)
+        factory.buildProtocol(addr)
+        with self.assertLogs("pynutd.nut.protocol", "WARNING") as logs:
+            for _ in range(3000):  # 3,000 attempts in 3 s
+                self.assertIsNone(factory.buildProtocol(addr))
+                clock.advance(0.001)
+            self.assertEqual(len(logs.records), 1)
+            self.assertIn("refusing", logs.output[0])
+            clock.advance(SUMMARY_INTERVAL)
+            self.assertEqual(len(logs.records), 2)
+            self.assertIn("refused 2999 more connections in the last 60 s", logs.output[1])
+            clock.advance(10 * SUMMARY_INTERVAL)  # nothing refused: nothing logged
+            self.assertEqual(len(logs.records), 2)
+            factory.buildProtocol(addr)  # after a quiet interval: logged at once
+            factory.buildProtocol(addr)
+            self.assertEqual(len(logs.records), 3)
+            clock.advance(SUMMARY_INTERVAL)
+            self.assertIn("refused 1 more connection in", logs.output[3])
+        self.assertEqual(clock.getDelayedCalls(), [])
+
     def test_internal_error_closes_without_traceback(self):
         """A bug in a handler is logged; the client gets no traceback, only a closed socket."""
         proto, transport = self.connect()
@@ -114,3 +144,122 @@ class ProtocolTests(SynchronousTestCase):
         self.assertEqual(transport.value(), b"")
         self.assertTrue(transport.disconnected or transport.disconnecting)
         self.flushLoggedErrors(RuntimeError)
+
+
+class BufferedTransport(StringTransport):
+    """A StringTransport that keeps a streaming producer to Twisted's TCP contract.
+
+    Like ``abstract.FileDescriptor``: a write that leaves more than
+    ``bufferSize`` bytes unsent pauses the producer; :meth:`drain` plays the
+    client reading everything, and resumes a paused producer.
+    """
+
+    bufferSize = 2 ** 16
+
+    def write(self, data):
+        super().write(data)
+        if self.producer is not None and len(self.value()) > self.bufferSize:
+            self.producer.pauseProducing()
+
+    def drain(self):
+        """The client read all: return what it got, resume a paused producer."""
+        data = self.value()
+        self.clear()
+        if self.producer is not None:
+            self.producer.resumeProducing()
+        return data
+
+
+LIST_VAR = b"LIST VAR ups\n"
+
+
+class BackpressureTests(SynchronousTestCase):
+    """A client that pipelines requests and does not read its replies."""
+
+    connect = ProtocolTests.connect
+
+    def connect_buffered(self, same_server=False):
+        return self.connect(transport_class=BufferedTransport, same_server=same_server)
+
+    def list_reply(self):
+        proto, transport = self.connect()
+        proto.dataReceived(LIST_VAR)
+        return transport.value()
+
+    def test_output_stays_bounded_and_reading_pauses(self):
+        """64 KiB of pipelined LIST VAR: the unsent output never grows past one
+        batch over the buffer size, reading stops while it is full and starts
+        again once it drained, and every reply arrives in order."""
+        reply = self.list_reply()
+        proto, transport = self.connect_buffered()
+        count = 65536 // len(LIST_VAR)
+        proto.dataReceived(LIST_VAR * count)
+        received = b""
+        for _ in range(count):  # bounded: each round answers at least one request
+            self.assertEqual(transport.producerState, "paused")
+            self.assertLessEqual(len(transport.value()), WRITE_BATCH + 2 * len(reply))
+            received += transport.drain()
+            if len(received) + len(transport.value()) == len(reply) * count:
+                break
+        received += transport.drain()
+        self.assertGreater(len(received), 10 * WRITE_BATCH)  # many pauses happened
+        self.assertEqual(received, reply * count)
+        self.assertEqual(transport.producerState, "producing")
+
+    def test_stuck_reader_is_closed_after_the_idle_timeout(self):
+        """Output that has not drained for 60 s closes the connection."""
+        proto, transport = self.connect_buffered()
+        proto.dataReceived(LIST_VAR * 2000)
+        self.assertEqual(transport.producerState, "paused")
+        self.clock.advance(IDLE_TIMEOUT - 1)
+        self.assertFalse(transport.disconnecting)
+        self.clock.advance(2)
+        self.assertTrue(transport.disconnected)  # aborted: the buffer is never flushed
+
+    def test_slow_reader_that_drains_stays(self):
+        """A client that reads, however slowly, keeps its connection."""
+        proto, transport = self.connect_buffered()
+        proto.dataReceived(b"LIST UPS\n" * 20000)  # no MAXAGE: the clock moves on
+        for _ in range(10):
+            self.clock.advance(IDLE_TIMEOUT - 5)
+            self.assertEqual(transport.producerState, "paused")
+            transport.drain()
+            self.assertFalse(transport.disconnecting)
+
+    def test_other_clients_are_answered(self):
+        """A stuck client does not hold up another one."""
+        stuck, stuck_transport = self.connect_buffered()
+        stuck.dataReceived(LIST_VAR * 2000)
+        other, transport = self.connect_buffered(same_server=True)
+        other.dataReceived(b"GET VAR ups ups.status\n")
+        self.assertEqual(transport.value(), b'VAR ups ups.status "OL CHRG"\n')
+        self.assertEqual(stuck_transport.producerState, "paused")
+
+    def test_logout_while_paused_closes_after_the_rest(self):
+        """LOGOUT behind a full buffer is answered in order, then the connection closes."""
+        proto, transport = self.connect_buffered()
+        proto.dataReceived(LIST_VAR * 2000 + b"LOGOUT\n")
+        self.assertFalse(transport.disconnecting)
+        received = b""
+        for _ in range(2000):  # bounded: each round answers at least one request
+            if transport.disconnecting:
+                break
+            received += transport.drain()
+        received += transport.value()
+        self.assertTrue(transport.disconnecting)
+        self.assertTrue(received.endswith(b"END LIST VAR ups\nOK Goodbye\n"))
+        self.assertIsNone(transport.producer)
+
+    def test_parse_error_drops_to_the_next_512_byte_slice(self):
+        """In a big read, a parse error drops the rest of its 512-byte slice
+        only; later slices, counted from the start of the read, are answered."""
+        bad = b'GET VAR ups "a#b"\n'
+        for slices_before in range(3):
+            proto, transport = self.connect()
+            head = b"NETVER\n" * (slices_before * READ_SIZE // 7)
+            head += b" " * (slices_before * READ_SIZE - len(head))
+            filler = b"VER\n" * 20
+            slice_end = b" " * (READ_SIZE - len(bad) - len(filler) - 1) + b"\n"
+            proto.dataReceived(head + bad + filler + slice_end + b"NETVER\n" * 3)
+            expected = b"1.3\n" * (head.count(b"NETVER") + 3)
+            self.assertEqual(transport.value(), expected, slices_before)

@@ -1,32 +1,50 @@
-"""The Twisted side of the NUT port: bytes in, session, bytes out.
+"""The Twisted side of the NUT port: bytes in, session, bytes out, with backpressure.
 
 :class:`NutProtocol` feeds received bytes to NUT's tokenizer and each
 complete line to its :class:`~pynutd.nut.session.NutSession`, then writes
-all the replies of one read in a single write: upsd writes a LIST one line
-at a time with Nagle on, which costs a delayed-ACK stall per LIST.
+the replies in batches: upsd writes a LIST one line at a time with Nagle
+on, which costs a delayed-ACK stall per LIST, so a pipelined burst is
+answered with as few writes as possible.
+
+A client that pipelines requests and never reads its replies must not grow
+the server's memory.  The protocol is the transport's streaming producer:
+when more than the transport's buffer size (64 KiB) waits unsent, Twisted
+pauses it, and it stops answering and stops reading the socket, so further
+requests wait in the kernel.  It resumes when the output has drained.  A
+connection stuck like that gets no line answered, so the idle timeout
+(60 s) closes it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 from twisted.internet import protocol
+from twisted.internet.interfaces import IPushProducer
 from twisted.protocols.policies import TimeoutMixin
+from zope.interface import implementer
 
+from pynutd.nut.refusals import RefusalLog
 from pynutd.nut.session import NutSession, ServerContext
 from pynutd.nut.wire import encode_reply
-from pynutd.parseconf import Tokenizer
+from pynutd.parseconf import Line, Tokenizer
 
 log = logging.getLogger(__name__)
 
 # upsd drops a client that sent no complete line for 60 s (not configurable).
 IDLE_TIMEOUT = 60
 # upsd reads at most this much at once; after a parse error it drops the
-# rest of that read, so pynutd parses in slices of the same size.
+# rest of that read, so pynutd drops the rest of the same 512-byte slice.
 READ_SIZE = 512
+# Replies are written once this much is ready: Twisted's transport buffer
+# size, so a batch that fills it pauses the protocol at once.
+WRITE_BATCH = 64 * 1024
 
 
+@implementer(IPushProducer)
 class NutProtocol(protocol.Protocol, TimeoutMixin):
     """One client connection on port 3493."""
 
@@ -36,45 +54,132 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
         self.context = context
         self.tokenizer = Tokenizer()
         self.session: NutSession | None = None
+        # Reads not parsed yet, and the lines of the read being answered.
+        self._inbox: deque[bytes] = deque()
+        self._read = b""
+        self._lines: Iterator[Line] | None = None
+        self._paused = False
+        self._closed = False
 
     def connectionMade(self) -> None:
         peer = self.transport.getPeer()  # type: ignore[union-attr]
         self.session = NutSession(self.context, getattr(peer, "host", str(peer)))
         self.context.sessions.append(self.session)
         self.setTimeout(IDLE_TIMEOUT)
+        self.transport.registerProducer(self, True)  # type: ignore[union-attr]
 
     def dataReceived(self, data: bytes) -> None:
+        self._inbox.append(data)
+        self._answer()
+
+    # -- IPushProducer: the transport says whether its buffer has room ---------
+
+    def pauseProducing(self) -> None:
+        """The output buffer is full: stop answering and stop reading."""
+        if not self._paused:
+            self._paused = True
+            self.transport.pauseProducing()  # type: ignore[union-attr]
+
+    def resumeProducing(self) -> None:
+        """The output has drained: answer what waits, then read again."""
+        if not self._paused or self._closed:
+            return
+        self._paused = False
+        self._answer()
+        if not self._paused and not self._closed:
+            self.transport.resumeProducing()  # type: ignore[union-attr]
+
+    def stopProducing(self) -> None:
+        """The connection is gone: forget unanswered requests."""
+        self._closed = True
+        self._inbox.clear()
+        self._lines = None
+
+    # -- answering -------------------------------------------------------------
+
+    def _answer(self) -> None:
+        """Answer parsed lines until the input runs out or the transport pauses us."""
         assert self.session is not None
-        replies: list[str] = []
+        batch: list[bytes] = []
+        size = 0
         try:
-            for start in range(0, len(data), READ_SIZE):
-                for line in self.tokenizer.feed(data[start:start + READ_SIZE]):
-                    if line.error:
-                        # No reply at all, as upsd: the rest of the read is dropped.
-                        log.info("parse error from %s: %s", self.session.address, line.error)
-                        self.tokenizer = Tokenizer()
-                        break
-                    self.resetTimeout()
-                    replies.extend(self.session.handle(line.words))
+            while not self._paused and not self._closed:
+                line = self._next_line()
+                if line is None:
+                    break
+                self.resetTimeout()
+                reply = encode_reply(self.session.handle(line.words))
+                batch.append(reply)
+                size += len(reply)
+                if size >= WRITE_BATCH:
+                    # This write may pause us (the loop then stops).
+                    self.transport.write(b"".join(batch))  # type: ignore[union-attr]
+                    batch, size = [], 0
         except Exception:
             # A bug must never reach the client as a traceback: log it, hang up.
             log.exception("internal error answering %s", self.session.address)
+            self._closed = True
             self.transport.abortConnection()  # type: ignore[union-attr]
             return
-        if replies:
-            self.transport.write(encode_reply(replies))  # type: ignore[union-attr]
-        if self.session.closing:
-            self.transport.loseConnection()  # type: ignore[union-attr]
+        if batch:
+            self.transport.write(b"".join(batch))  # type: ignore[union-attr]
+        if self.session.closing and self._lines is None and not self._inbox:
+            # After LOGOUT, once what was received with it is answered.
+            self.close()
+
+    def _next_line(self) -> Line | None:
+        """Return the next complete line received, or None when there is none yet."""
+        while True:
+            if self._lines is not None:
+                line = next(self._lines, None)
+                if line is None:
+                    self._lines = None
+                elif line.error:
+                    self._drop_rest_of_slice(line)
+                else:
+                    return line
+            elif self._inbox:
+                self._read = self._inbox.popleft()
+                self._lines = self.tokenizer.feed(self._read)
+            else:
+                return None
+
+    def _drop_rest_of_slice(self, line: Line) -> None:
+        # No reply at all, as upsd: the rest of its 512-byte read is dropped
+        # and parsing starts afresh after it.
+        assert self.session is not None
+        log.info("parse error from %s: %s", self.session.address, line.error)
+        consumed = len(self._read) - len(self.tokenizer.remaining)
+        resume = ((consumed - 1) // READ_SIZE + 1) * READ_SIZE
+        self.tokenizer = Tokenizer()
+        # Slice boundaries stay multiples of READ_SIZE from the read's start.
+        self._read = self._read[resume:]
+        self._lines = self.tokenizer.feed(self._read) if self._read else None
+
+    # -- closing ---------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close after the replies already written have been sent."""
+        if self._closed:
+            return
+        self._closed = True
+        # A registered producer keeps a lost connection open: unregister first.
+        self.transport.unregisterProducer()  # type: ignore[union-attr]
+        self.transport.loseConnection()  # type: ignore[union-attr]
 
     def timeoutConnection(self) -> None:
+        # Also ends a connection whose replies have not drained for 60 s:
+        # no line is answered while paused, so the timer is never reset.
         log.debug("closing idle connection from %s",
                   self.session.address if self.session else "?")
+        self._closed = True
         self.transport.abortConnection()  # type: ignore[union-attr]
 
     def connectionLost(self, reason: Any = None) -> None:
         # NUMLOGINS counts open connections that did LOGIN: upsmon never
         # sends LOGOUT on a power-fail exit, it just closes.
         self.setTimeout(None)
+        self.stopProducing()
         if self.session in self.context.sessions:
             self.context.sessions.remove(self.session)
         self.factory.connection_closed(self)
@@ -87,10 +192,11 @@ class NutFactory(protocol.Factory):
         self.context = context
         self.maxconn = maxconn
         self.connections: set[NutProtocol] = set()
+        self.refusals = RefusalLog(context.clock, maxconn or 0)
 
     def buildProtocol(self, addr: Any) -> protocol.Protocol | None:
         if self.maxconn is not None and len(self.connections) >= self.maxconn:
-            log.warning("MAXCONN (%d) reached: refusing %s", self.maxconn, addr)
+            self.refusals.refused(addr)
             return None
         proto = NutProtocol(self.context)
         proto.factory = self
@@ -106,4 +212,7 @@ class NutFactory(protocol.Factory):
         key = upsname.lower()
         for proto in list(self.connections):
             if proto.session and proto.session.login_ups and proto.session.login_ups.lower() == key:
-                proto.transport.loseConnection()  # type: ignore[union-attr]
+                proto.close()
+
+    def stopFactory(self) -> None:
+        self.refusals.stop()
