@@ -12,6 +12,7 @@ The module imports nothing from ``nut/``, ``drivers/`` or ``web/``.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -22,6 +23,11 @@ from twisted.internet.defer import Deferred
 # ups_status_set); drivers that build ups.status from bits use it to sort.
 STATUS_ORDER = ("OL", "OB", "DISCHRG", "CHRG", "LB", "HB", "OVER", "RB",
                 "TRIM", "BOOST", "BYPASS", "CAL", "OFF", "FSD")
+
+
+# Characters no value may hold: C0 and C1 controls, DEL, and the Unicode
+# line and paragraph separators (each ends a line somewhere).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def sort_key(name: str) -> str:
@@ -185,6 +191,10 @@ class UpsState:
         new ones default to NUMBER).  ``commands``, when given, replaces the
         command list.  ``replace_all`` drops every variable not in
         ``values``.  A good poll clears the stale flag.
+
+        Control characters in a value are dropped here, once for every
+        reader, as upsd's parser drops them from what a driver reports: a
+        CR or LF must never reach a NUT reply, a log line or a page.
         """
         specs = specs or {}
         changed: dict[str, str | None] = {}
@@ -195,6 +205,8 @@ class UpsState:
                 gone = self._vars.pop(key)
                 changed[gone.name] = gone.value
         for name, value in values.items():
+            if _CONTROL.search(value):
+                value = _CONTROL.sub("", value)
             key = name.lower()
             old = self._vars.get(key)
             spec = specs.get(name) or (old.spec if old is not None else NUMBER)
@@ -371,10 +383,15 @@ def check_value(spec: VarSpec, value: str) -> str | None:
     Returns None when it may, else the NUT error code upsd's ``set_var``
     gives, checked in upsd's order: ``READONLY``, ``TOO-LONG``,
     ``INVALID-VALUE`` (not one of the enums,
-    or ``atoi(value)`` outside every range).
+    or ``atoi(value)`` outside every range).  A value holding a control
+    character (see :func:`control_character`) is ``INVALID-VALUE`` right
+    after ``READONLY``: upsd's parser cannot even receive most of them, and
+    a CR or LF would forge reply or log lines.
     """
     if not spec.rw:
         return "READONLY"
+    if control_character(value) is not None:
+        return "INVALID-VALUE"
     if spec.string_len and len(value) > spec.string_len:
         return "TOO-LONG"
     if spec.enums and value not in spec.enums:
@@ -384,6 +401,17 @@ def check_value(spec: VarSpec, value: str) -> str | None:
         if not any(lo <= number <= hi for lo, hi in spec.ranges):
             return "INVALID-VALUE"
     return None
+
+
+def control_character(value: str) -> str | None:
+    """Return the first control character of ``value`` as ``U+XXXX``, or None.
+
+    Control characters are C0 (NUL, CR, LF, TAB, ...), DEL, C1 and the
+    Unicode line and paragraph separators; no UPS value holds one.  Write
+    paths name the character in their refusal.
+    """
+    found = _CONTROL.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def _atoi(text: str) -> int:

@@ -232,3 +232,39 @@ def test_staleness_gate():
     assert session.handle(["GET", "VAR", "ups", "ups.status"]) == ["ERR DRIVER-NOT-CONNECTED"]
     ups.mark_stale(clock.seconds())
     assert session.handle(["GET", "VAR", "ups", "ups.status"]) == ["ERR DRIVER-NOT-CONNECTED"]
+
+
+@pytest.mark.parametrize("value", ["5\nVAR ups ups.status OB LB", "a\rb", "nul\x00", "del\x7f",
+                                   "esc\x1b[31m", "tab\there", "c1\x85", "sep\u2028"])
+def test_control_characters_are_refused(value):
+    """A SET VAR value or INSTCMD parameter holding a control character is refused
+    before anything reaches the device (the parser lets DEL through; the rest only
+    the session's own callers could hand over)."""
+    context, _, controller = make_context()
+    admin = NutSession(context, "127.0.0.1")
+    chat(admin, [("USERNAME admin", ["OK"]), ("PASSWORD adminpw", ["OK"])])
+    assert admin.handle(["SET", "VAR", "ups", "ups.delay.shutdown", value]) == ["ERR INVALID-VALUE"]
+    # READONLY still comes first, as upsd checks it first.
+    assert admin.handle(["SET", "VAR", "ups", "ups.status", value]) == ["ERR READONLY"]
+    cmd = NutSession(context, "127.0.0.1")
+    chat(cmd, [("USERNAME cmduser", ["OK"]), ("PASSWORD cmdpw", ["OK"])])
+    assert cmd.handle(["INSTCMD", "ups", "load.off", value]) == ["ERR INVALID-ARGUMENT"]
+    assert controller.calls == []
+
+
+def test_client_values_are_escaped_in_the_log(caplog):
+    """Values, parameters and a device's refusal show escaped, each on one log line."""
+    context, _, controller = make_context()
+    session = NutSession(context, "127.0.0.1")
+    chat(session, [("USERNAME admin", ["OK"]), ("PASSWORD adminpw", ["OK"])])
+    caplog.set_level("INFO", "pynutd.nut")
+    assert session.handle(["SET", "VAR", "ups", "ups.delay.shutdown", "a\\b"]) == ["OK"]
+    assert session.handle(["INSTCMD", "ups", "load.off", "10\\n"]) == ["OK"]
+    controller.result = "pending"
+    assert session.handle(["INSTCMD", "ups", "load.off"]) == ["OK"]
+    controller.pending.errback(OSError("device said\nVAR ups ups.status OB"))
+    messages = [r.getMessage() for r in caplog.records if r.name == "pynutd.nut.commands"]
+    assert any(m.endswith("set ups.delay.shutdown on ups to a\\\\b") for m in messages), messages
+    assert any("did load.off 10\\\\n on ups" in m for m in messages), messages
+    assert any(m.endswith("failed: device said\\nVAR ups ups.status OB") for m in messages), messages
+    assert not any("\n" in m for m in messages)

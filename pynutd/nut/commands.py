@@ -20,8 +20,15 @@ from pynutd.drivers.base import CommandRejected, CommandUnknown
 from pynutd.nut import auth
 from pynutd.nut.errors import ErrCode, NutError
 from pynutd.nut.session import NutSession
-from pynutd.nut.wire import quoted, type_words
-from pynutd.ups import Availability, Snapshot, UpsState, check_value, record_outcome
+from pynutd.nut.wire import for_log, quoted, type_words
+from pynutd.ups import (
+    Availability,
+    Snapshot,
+    UpsState,
+    check_value,
+    control_character,
+    record_outcome,
+)
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +140,8 @@ def do_login(session: NutSession, args: list[str]) -> list[str]:
     if not auth.may(session.user(), "login"):
         raise NutError(ErrCode.ACCESS_DENIED)
     session.login_ups = state.name
-    log.info("User %s@%s logged into UPS [%s]", session.username, session.address, state.name)
+    log.info("User %s@%s logged into UPS [%s]", for_log(session.username), session.address,
+             state.name)
     return ["OK"]
 
 
@@ -162,7 +170,8 @@ def do_fsd(session: NutSession, args: list[str]) -> list[str]:
     state = _ups(session, name)
     if not auth.may(session.user(), "fsd"):
         raise NutError(ErrCode.ACCESS_DENIED)
-    log.warning("Client %s@%s set FSD on UPS [%s]", session.username, session.address, state.name)
+    log.warning("Client %s@%s set FSD on UPS [%s]", for_log(session.username), session.address,
+                state.name)
     state.set_fsd(session.context.now(), session.username)
     return ["OK FSD-SET"]
 
@@ -353,7 +362,7 @@ def _track(session: NutSession, d: object, what: str, state: UpsState) -> list[s
 
     def failed(failure: Failure) -> None:
         exc = failure.value
-        log.warning("[%s] %s: failed: %s", state.name, what, exc)
+        log.warning("[%s] %s: failed: %s", state.name, what, for_log(exc))
         if ident:
             if isinstance(exc, CommandUnknown):
                 tracking.resolve(ident, "ERR UNKNOWN")
@@ -383,12 +392,12 @@ def set_var(session: NutSession, args: list[str]) -> list[str]:
         raise NutError(ErrCode(problem))
     if state.controller is None:
         raise NutError(ErrCode.SET_FAILED)
-    log.info("Set variable: %s@%s set %s on %s to %s", session.username,
-             session.address, found.name, state.name, value)
+    log.info("Set variable: %s@%s set %s on %s to %s", for_log(session.username),
+             session.address, found.name, state.name, for_log(value))
     d = record_outcome(state, "setvar", session.context.clock,
                        {"var": found.name, "value": value, "address": session.address},
                        session.username, state.controller.set_var(found.name, value))
-    return _track(session, d, f"SET {found.name}={value!r}", state)
+    return _track(session, d, f"SET {found.name}={for_log(value)}", state)
 
 
 # SET TRACKING ON|OFF
@@ -423,10 +432,15 @@ def do_instcmd(session: NutSession, args: list[str]) -> list[str]:
         raise NutError(ErrCode.CMD_NOT_SUPPORTED)
     if not auth.may_instcmd(session.user(), canonical):
         raise NutError(ErrCode.ACCESS_DENIED)
+    if param is not None and control_character(param) is not None:
+        # A CR or LF would forge lines towards the driver and in the log
+        # (upsd's parser drops them before; DEL and the rest are refused too).
+        raise NutError(ErrCode.INVALID_ARGUMENT)
     if state.controller is None:
         raise NutError(ErrCode.INSTCMD_FAILED)
-    log.info("Instant command: %s@%s did %s%s on %s", session.username, session.address,
-             canonical, f" {param}" if param is not None else "", state.name)
+    log.info("Instant command: %s@%s did %s%s on %s", for_log(session.username),
+             session.address, canonical, f" {for_log(param)}" if param is not None else "",
+             state.name)
     d = record_outcome(state, "instcmd", session.context.clock,
                        {"command": canonical, "param": param, "address": session.address},
                        session.username, state.controller.instcmd(canonical, param))

@@ -5,7 +5,8 @@ Requests are split by :mod:`pynutd.parseconf`; this is the other direction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Sequence
 
 from pynutd.parseconf import encode
 from pynutd.ups import VarSpec
@@ -14,18 +15,38 @@ from pynutd.ups import VarSpec
 # a longer line is cut to 511 bytes and so loses its newline.
 MAX_LINE = 511
 
+# No reply line may carry a control byte: a CR or LF inside a value would
+# end the line early and let a value forge reply lines (``VAR ups
+# ups.status "OB LB"``).  upsd never sends one because parseconf drops every
+# byte below 0x20 of what a driver reports (addchar's CVE-2012-2944 filter),
+# so the encoder strips them the same way, whatever a driver handed over.
+_CONTROL = bytes(range(0x20))
+_CONTROL_BUT_LF = re.compile(rb"[\x00-\x09\x0b-\x1f]")
+
 
 def quoted(value: str) -> str:
     """Return ``value`` escaped (``pconf_encode``) and wrapped in quotes."""
     return f'"{encode(value)}"'
 
 
-def encode_reply(lines: Iterable[str]) -> bytes:
-    """Return reply lines as the bytes upsd would send, each cut as upsd cuts it."""
+def encode_reply(lines: Sequence[str]) -> bytes:
+    """Return reply lines as the bytes upsd would send, each cut as upsd cuts it.
+
+    Control characters inside a line are dropped, as upsd's parser drops
+    them from driver values, so every line ends exactly where it should.
+    """
+    if not lines:
+        return b""
+    data = "\n".join(lines).encode("ascii", "replace")
+    # Common case in one pass: short lines, no control byte, no line break
+    # inside a line (the joined text then has exactly one LF between lines).
+    if (max(map(len, lines)) < MAX_LINE and data.count(b"\n") == len(lines) - 1
+            and not _CONTROL_BUT_LF.search(data)):
+        return data + b"\n"
     out = bytearray()
     for line in lines:
-        data = line.encode("ascii", "replace") + b"\n"
-        out += data[:MAX_LINE]
+        clean = line.encode("ascii", "replace").translate(None, _CONTROL) + b"\n"
+        out += clean[:MAX_LINE]
     return bytes(out)
 
 
@@ -44,3 +65,16 @@ def type_words(spec: VarSpec) -> str:
         words.append("RANGE")
     words.append(f"STRING:{spec.string_len}" if spec.string_len else "NUMBER")
     return " ".join(words)
+
+
+def for_log(text: object) -> str:
+    """Return ``text`` fit for one log line: a client's words cannot split or fake it.
+
+    Printable ASCII without a backslash comes back as it is; anything else
+    is escaped as Python escapes it (``\\n``, ``\\x7f``, ``\\\\``), so a
+    value holding a newline shows as one line with a visible ``\\n``.
+    """
+    text = str(text)
+    if text.isascii() and text.isprintable() and "\\" not in text:
+        return text
+    return text.encode("unicode_escape").decode("ascii")

@@ -1,0 +1,44 @@
+"""The state store's guards: values written by drivers and values asked for by clients."""
+
+from __future__ import annotations
+
+import pytest
+
+from pynutd.ups import UpsState, VarSpec, check_value, control_character
+
+CONTROLS = ["\n", "\r", "\x00", "\t", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("char", CONTROLS)
+def test_driver_values_are_sanitised_once(char):
+    """A control character a driver reports is dropped when the value is stored,
+    so the snapshot, every reader and the change event see the clean value."""
+    ups = UpsState("ups")
+    events = []
+    ups.subscribe(events.append)
+    ups.update({"ups.serial": f"AB{char}12", "ups.load": f"5{char}VAR ups ups.status OB"}, 1.0)
+    snap = ups.snapshot()
+    assert snap.value("ups.serial") == "AB12"
+    assert snap.value("ups.load") == "5VAR ups ups.status OB"
+    assert events[-1].detail["changed"] == {"ups.serial": None, "ups.load": None}
+    ups.update({"ups.serial": "AB12"}, 2.0)  # the same value again: no change
+    assert len(events) == 1
+
+
+def test_printable_values_are_kept_as_they_are():
+    """Quotes, backslashes, '#' and non-ASCII letters are values, not controls."""
+    ups = UpsState("ups")
+    value = 'Done "ok" \\#1 Büro ✓'
+    ups.update({"ups.test.result": value}, 1.0)
+    assert ups.snapshot().value("ups.test.result") == value
+
+
+@pytest.mark.parametrize("char", CONTROLS)
+def test_check_value_refuses_control_characters(char):
+    """A write holding a control character is INVALID-VALUE, after READONLY as upsd orders it."""
+    rw = VarSpec(rw=True, string_len=32)
+    assert check_value(rw, f"5{char}") == "INVALID-VALUE"
+    assert check_value(VarSpec(string_len=32), f"5{char}") == "READONLY"
+    assert check_value(rw, "5") is None
+    assert control_character(f"ok{char}") == f"U+{ord(char):04X}"
+    assert control_character("ok") is None
