@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,17 @@ def test_history_database_folder(tmp_path: Path) -> None:
         open_database(str(garbage))
     assert garbage.read_bytes() == b"not a database\n" * 500
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "garbage.sqlite", "new"]
+
+
+def test_read_only_database_file_fails_at_open(tmp_path: Path) -> None:
+    """A database file SQLite may only read (chattr +i: root can write anything else) fails
+    at open, not at every batch later."""
+    path = tmp_path / "h.sqlite"
+    open_database(str(path)).close()
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode:
+        pytest.skip("chattr +i is not supported here")
+    try:
+        with pytest.raises(RuntimeError, match="attempt to write a readonly database"):
+            open_database(str(path))
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
