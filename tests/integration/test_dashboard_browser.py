@@ -24,6 +24,7 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from pynutd.historydb import HistoryDB, LogEntry
@@ -309,8 +310,10 @@ def test_dashboard_in_chromium(confdir: Path, browser: Any, tmp_path: Path) -> N
         # A setting, through the form built from the variable's type.
         field = browser.find_element(By.CSS_SELECTOR, '#settings [data-var="battery.charge.low"]')
         assert field.get_attribute("value") == "20"
-        field.clear()
-        field.send_keys("25")
+        # Select and replace while the field has the focus: a live update
+        # between a clear() and the typing would refill the unfocused field.
+        field.send_keys(Keys.CONTROL, "a", Keys.NULL, "25")
+        assert field.get_attribute("value") == "25"
         browser.find_element(By.CSS_SELECTOR, '#settings [data-set-var="battery.charge.low"]').click()
         wait_for(browser, "the setting's outcome", lambda: text(browser, "#control-result").startswith(
             "Variable battery.charge.low"))
