@@ -70,7 +70,7 @@ async def one(port: int, timeout: float) -> float | None:
         elapsed = time.monotonic() - start
         writer.close()
         return elapsed if line.startswith(b"HTTP/1.1 ") else None
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return None
 
 
