@@ -80,7 +80,8 @@ class Conversation:
     ``hold`` keeps the connection open until its round's sequential part
     ends; ``barrier`` means every driver must have applied earlier SETs
     before it runs; ``context`` is the SET conversations a read-back checks;
-    ``source`` is the client address (LIST CLIENT shows it, newest first).
+    ``source`` is the client address (LIST CLIENT shows it, newest first);
+    ``track``: ask GET TRACKING for the ids the replies hand out.
     """
 
     label: str
@@ -89,6 +90,7 @@ class Conversation:
     barrier: bool = False
     context: tuple[tuple[bytes, ...], ...] = ()
     source: str = "127.0.0.1"
+    track: bool = False
 
 
 @dataclass
@@ -517,14 +519,24 @@ class Generator:
             value = value[:1] + chr(self.pick(DROPPED)) + value[1:]   # dropped on the wire
         return value
 
-    def setter(self) -> tuple[Conversation, list[tuple[str, str]]]:
-        """SET VAR lines that may change state; returns what they touch."""
+    def setter(self, tracking: float = 0.3, instcmd: float = 0.0
+               ) -> tuple[Conversation, list[tuple[str, str]]]:
+        """SET VAR lines that may change state; returns what they touch.
+
+        With probability ``instcmd`` a line is an INSTCMD instead (dummy-ups
+        handles none; its parameter never has a space or ``=``, see README).
+        """
         user = self.pick(MAY_SET)
         lines = [self.render(w, hostile=False) for w in self.creds(user, good=0.95)]
-        if self.rng.random() < 0.3:
+        if self.rng.random() < tracking:
             lines.append(self.render([self.case("SET"), self.case("TRACKING"), "ON"], False))
         touched: list[tuple[str, str]] = []
         for _ in range(self.rng.randint(1, 3)):
+            if self.rng.random() < instcmd:
+                words = [self.case("INSTCMD"), self.case(self.pick(list(DEV_FILES)), 0.2),
+                         self.case(self.pick(("load.off", "load.on", "LOAD.OFF")))]
+                lines.append(self.render(words + self.pick(([], ["10"], ["1.5"], [""])), False))
+                continue
             ups = self.pick(list(DEV_FILES))
             r = self.rng.random()
             if r < 0.8:
@@ -554,7 +566,13 @@ class Generator:
         setters: list[Conversation] = []
         touched: list[tuple[str, str]] = []
         for _ in range(self.rng.randint(4, 8)):
-            conv, names = self.setter()
+            if self.rng.random() < 0.25:
+                # TRACKING ON, and the runner asks for each id handed out (on
+                # the same connection, after the barrier below)
+                conv, names = self.setter(tracking=1.0, instcmd=0.4)
+                conv = Conversation("tracked", conv.lines, track=True)
+            else:
+                conv, names = self.setter()
             setters.append(conv)
             touched += [t for t in names if t not in touched]
             if b'""' in conv.lines[-1]:

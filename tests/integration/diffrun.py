@@ -330,9 +330,15 @@ class PairRunner:
         self.held: list[socket.socket] = []
         self.shrink_limit = shrink_limit
         self._kinds: set[tuple[str, ...]] = set()
+        self._tracked: list[tuple[str, tuple[bytes, ...], dict[int, list[socket.socket]],
+                                  list[bytes]]] = []
 
     def close(self) -> None:
         """Release held connections and stop the threads."""
+        for _, _, kept, _ in self._tracked:
+            for sockets in kept.values():
+                for s in sockets:
+                    s.close()
         self.release_held()
         self.pool.shutdown()
 
@@ -379,6 +385,39 @@ class PairRunner:
         theirs, mine = self.both(lines, hold, source)
         return self.compare(label, lines, theirs, mine, context, shrink=read_only and not hold)
 
+    def run_tracked(self, label: str, lines: Sequence[bytes]) -> None:
+        """Run a conversation that turns TRACKING on; its ids are asked later.
+
+        The connections stay open until the next :meth:`barrier`, which
+        then sends GET TRACKING for each id each server handed out (the
+        first also in lower case: ids match without regard to case) and
+        compares the whole exchange.
+        """
+        payload = b"".join(lines)
+        kept: dict[int, list[socket.socket]] = {port: [] for port in self.ports}
+        first = list(self.pool.map(
+            lambda port: exchange(port, payload, keep=kept[port]), self.ports))
+        self._tracked.append((label, tuple(lines), kept, first))
+
+    def _ask_tracked(self) -> None:
+        def ask(port: int, kept: list[socket.socket], reply: bytes) -> bytes:
+            if not kept:
+                return b""
+            ids = re.findall(rb"OK TRACKING (\S+)\n", reply)
+            query = b"".join(b"GET TRACKING " + i + b"\n" for i in ids)
+            if ids:
+                query += b"GET TRACKING " + ids[0].lower() + b"\n"
+            kept[0].sendall(query + SENTINEL)
+            out = _read_to_sentinel(kept[0], b"")
+            release(kept[0])
+            return out
+
+        pending, self._tracked = self._tracked, []
+        for label, lines, kept, first in pending:
+            theirs, mine = (a + b for a, b in zip(first, self.pool.map(
+                ask, self.ports, [kept[p] for p in self.ports], first)))
+            self.compare(label, lines, theirs, mine, shrink=False)
+
     def release_held(self) -> None:
         """Close the connections kept open by ``hold``; wait for the servers."""
         held, self.held = self.held, []
@@ -393,6 +432,7 @@ class PairRunner:
         """
         jobs = [(port, name) for port in self.ports for name in ups_names]
         list(self.pool.map(lambda job: driver_barrier(*job), jobs))
+        self._ask_tracked()
 
     def shrink(self, diff: Difference, budget: int = 40) -> None:
         """Drop lines while the replies still differ."""

@@ -263,17 +263,18 @@ def _tracked_instcmds(port: int, params: list[bytes]) -> list[bytes]:
 
 
 def test_intended_difference_instcmd_parameter_with_space(servers):
-    """An INSTCMD parameter with a space reaches the driver as one word.
+    """An INSTCMD parameter with a space or ``=`` reaches the driver as one word.
 
     upsd 2.8.0 forwards the parameter escaped but unquoted
-    (``server/netinstcmd.c:send_instcmd``): ``"a b"`` arrives as two words,
-    dummy-ups drops the command as malformed without an answer, and its
-    tracking id stays PENDING for ever.  dummy-ups handles no command, so
+    (``server/netinstcmd.c:send_instcmd``): ``"a b"`` and ``"x=y"`` arrive as
+    several words, dummy-ups drops the command as malformed without an
+    answer, and its tracking id stays PENDING for ever.  dummy-ups handles no command, so
     pynutd answers ERR UNKNOWN for both, as upsd does for ``ab``.
     """
     ref, ours = servers
-    assert _tracked_instcmds(ref.port, [b'"a b"', b"ab"]) == [b"PENDING\n", b"ERR UNKNOWN\n"]
-    assert _tracked_instcmds(ours.port, [b'"a b"', b"ab"]) == [b"ERR UNKNOWN\n"] * 2
+    params = [b'"a b"', b'"x=y"', b"ab"]
+    assert _tracked_instcmds(ref.port, params) == [b"PENDING\n"] * 2 + [b"ERR UNKNOWN\n"]
+    assert _tracked_instcmds(ours.port, params) == [b"ERR UNKNOWN\n"] * 3
 
 
 def test_intended_difference_tracking_ids_repeat_on_upsd(tmp_path):

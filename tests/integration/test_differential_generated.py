@@ -43,6 +43,9 @@ def test_generated_conversations_match_upsd(tmp_path: Path) -> None:
                 for conv in rnd.sequential:
                     if conv.barrier:
                         runner.barrier()
+                    if conv.track:
+                        runner.run_tracked(conv.label, conv.lines)
+                        continue
                     runner.run_one(conv.label, conv.lines, hold=conv.hold, context=conv.context,
                                    read_only=conv.label not in ("set", "fsd", "denied set"),
                                    source=conv.source)
