@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 from twisted.internet import reactor
+from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IListeningPort
 from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.testing import MemoryReactor
@@ -24,13 +25,20 @@ class AnyAddressTests(TestCase):
         return gatherResults([p.stopListening() for p in self.ports])
 
     async def test_ipv6_and_ipv4_any_address_on_one_port(self) -> None:
-        """[::]:P is IPv6-only (as upsd sets it), so 0.0.0.0:P can be bound next to it."""
+        """[::]:P is IPv6-only (as upsd sets it), so it binds beside 0.0.0.0:P."""
         factory = Factory.forProtocol(Protocol)
-        v6 = await listen_endpoint(reactor, "::", 0).listen(factory)
-        self.ports.append(v6)
-        port = v6.getHost().port
-        v4 = await listen_endpoint(reactor, "0.0.0.0", port).listen(factory)
-        self.ports.append(v4)
+        for _ in range(5):   # a port free for IPv4 may be taken on IPv6: try another
+            v4 = await listen_endpoint(reactor, "0.0.0.0", 0).listen(factory)
+            self.ports.append(v4)
+            port = v4.getHost().port
+            try:
+                v6 = await listen_endpoint(reactor, "::", port).listen(factory)
+            except CannotListenError:
+                continue
+            self.ports.append(v6)
+            break
+        else:
+            self.fail("[::] could not be bound beside 0.0.0.0 on any of 5 ports")
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
         v6only = socket.fromfd(v6.fileno(), socket.AF_INET6, socket.SOCK_STREAM)  # type: ignore[attr-defined]
