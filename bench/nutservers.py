@@ -32,7 +32,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(port: int, ups: str = "ups", timeout: float = 20.0) -> None:
+def wait_ready(port: int, ups: str = "ups", timeout: float = 60.0) -> None:
     """Wait until the server answers ``GET VAR <ups> ups.status`` with a value."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
