@@ -41,7 +41,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FILLER = 60          # extra variables per UPS, so a summary is a few KiB
 
 
 def free_port() -> int:
@@ -51,23 +50,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def seq_file(index: int, period: float) -> str:
+def seq_file(index: int, period: float, filler: int) -> str:
     """A dummy-ups sequence whose load and charge change every ``period`` seconds."""
     blocks = []
     for step in range(10):
         lines = [f"ups.status: {'OL' if step % 5 else 'OB DISCHRG'}",
                  f"ups.load: {20 + step}", f"battery.charge: {100 - step}",
                  f"input.voltage: {230 + step}.0", "ups.mfr: Bench", f"ups.model: Slow {index}"]
-        lines += [f"ups.bench.var{n:02d}: value-{step}-{n:02d}-padding-padding" for n in range(FILLER)]
+        lines += [f"ups.bench.var{n:02d}: value-{step}-{n:02d}-padding-padding" for n in range(filler)]
         blocks.append("\n".join(lines) + f"\nTIMER {period}\n")
     return "".join(blocks)
 
 
-def write_config(confdir: Path, ups: int, period: float, nut_port: int, web_port: int) -> None:
+def write_config(confdir: Path, ups: int, period: float, filler: int, nut_port: int,
+                 web_port: int) -> None:
     """ups.conf, .seq files, users, upsd.conf and pynutd.conf for the run."""
     conf = []
     for i in range(ups):
-        (confdir / f"ups{i}.seq").write_text(seq_file(i, period))
+        (confdir / f"ups{i}.seq").write_text(seq_file(i, period, filler))
         conf.append(f"[ups{i}]\n driver = dummy-ups\n port = ups{i}.seq\n"
                     f" pollinterval = {min(period, 2.0)}\n")
     (confdir / "ups.conf").write_text("".join(conf))
@@ -189,13 +189,13 @@ def measure(proc: subprocess.Popen[bytes], port: int, args: argparse.Namespace
 def run(args: argparse.Namespace) -> dict[str, object]:
     """Start pynutd from ``args.root``, measure once, stop it; return the result line."""
     root = Path(args.root).resolve()
-    head = {"root": str(root), "ups": args.ups, "streams": args.streams,
+    head = {"root": str(root), "ups": args.ups, "filler": args.filler, "streams": args.streams,
             "pipeliners": args.pipeliners, "pipeline_kb": args.pipeline_kb,
             "seconds": args.seconds}
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "pynutd.log", "wb") as log:
         confdir = Path(tmp)
         nut_port, web_port = free_port(), free_port()
-        write_config(confdir, args.ups, args.period, nut_port, web_port)
+        write_config(confdir, args.ups, args.period, args.filler, nut_port, web_port)
         proc = subprocess.Popen([sys.executable, "-m", "pynutd", "-c", str(confdir)],
                                 cwd=root, env=dict(os.environ, PYTHONPATH=str(root)),
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -217,6 +217,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", default=str(ROOT), help="pynutd source tree to run")
     parser.add_argument("--ups", type=int, default=10, help="dummy UPSes (default 10)")
+    parser.add_argument("--filler", type=int, default=60,
+                        help="extra variables per UPS; 60 makes a summary about 4 KiB")
     parser.add_argument("--period", type=float, default=1.0,
                         help="seconds between value changes (default 1)")
     parser.add_argument("--streams", type=int, default=50, help="unread event streams")
