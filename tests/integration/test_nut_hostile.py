@@ -163,3 +163,17 @@ def test_control_characters_from_a_device_never_reach_clients(tmp_path):
         assert line in upsc
     assert raw.startswith(b"BEGIN LIST VAR tl\n") and raw.endswith(b"END LIST VAR tl\n")
     assert not any(b < 0x20 and b != 0x0A or b == 0x7F for b in raw)
+
+
+def test_intended_difference_del_in_a_set_value_or_parameter(server, tmp_path):
+    """DEL, the one control byte upsd's parser keeps, is refused in a SET VAR value
+    (INVALID-VALUE) and an INSTCMD parameter (INVALID-ARGUMENT); upsd 2.8.0 takes both."""
+    from tests.integration.nutref import RealUpsd
+
+    for name in ("ups.conf", "upsd.users", "diff.dev", "second.dev"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    script = ["USERNAME admin", "PASSWORD adminpw", 'SET VAR ups ups.id "a\x7fb"',
+              "INSTCMD ups load.off 1\x7f"]
+    with RealUpsd(tmp_path) as ref:
+        assert chat(ref.port, script) == "OK\nOK\nOK\nOK\n"
+    assert chat(server.port, script) == "OK\nOK\nERR INVALID-VALUE\nERR INVALID-ARGUMENT\n"
