@@ -258,7 +258,8 @@ def _shape(line: bytes | None) -> str:
     if shape in ("VAR", "RW", "TYPE") and len(words) > 2:
         shape += " " + words[2].decode("latin-1")
     if len(line) >= 500:
-        shape += f" <{len(line)} bytes>"
+        # a line cut at 512 bytes runs into the next reply: lengths vary
+        return shape + " <long>"
     if not line.endswith(b"\n"):
         shape += " <no newline>"
     return shape
