@@ -239,15 +239,19 @@ class Generator:
             line = self.pick(SPACES) + line
         data = line.encode("latin-1")
         if hostile and self.rng.random() < 0.25:
-            data = self.mangle(data)
+            # README: pynutd refuses DEL in a SET value or INSTCMD parameter
+            writes = bool(words) and words[0].upper() in ("SET", "INSTCMD")
+            data = self.mangle(data, keep_del=not writes)
         return data + self.end().encode()
 
-    def mangle(self, data: bytes) -> bytes:
+    def mangle(self, data: bytes, keep_del: bool = True) -> bytes:
         """One tokenizer trick: escapes, dropped bytes, quotes, ``=``, ``#``."""
         if not data:
             return data
         at = self.rng.randrange(len(data) + 1)
         kind = self.rng.randrange(11)
+        if kind == 2 and not keep_del:
+            kind = 1
         if kind == 0:      # an escape: the next byte is taken literally
             return data[:at] + b"\\" + data[at:]
         if kind == 1:      # a byte the tokenizer drops
