@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -244,3 +246,38 @@ def test_full_line_word_cut_before_a_quote():
     for cut in range(len(data) - 8, len(data)):
         lines = _run(Tokenizer, [data[:cut], data[cut:]])
         assert [l[0] for l in lines[:2]] == [("w",) * ARG_LIMIT, ("VER",)], cut
+
+
+def python_calls(work):
+    """Run ``work()``; return its result and how many Python functions it called."""
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        calls += event == "call"
+
+    sys.setprofile(count)
+    try:
+        result = work()
+    finally:
+        sys.setprofile(None)
+    return result, calls
+
+
+@pytest.mark.parametrize("body", [
+    b"x" * 2_000_000, b"a " * 1_000_000, b'"" ' * 700_000, b"\\a" * 1_000_000,
+    b"\\\x01" * 1_000_000, b'"' + b"q" * 2_000_000 + b'"', b'a"b\\c d=e "f\\"g" ' * 100_000,
+    b"\x01" * 2_000_000, b'"' + b"\n" * 2_000_000 + b'"',
+], ids=["long word", "short words", "quoted words", "escapes", "escaped drops", "long quote",
+        "mixed", "dropped bytes", "newlines in quotes"])
+def test_work_does_not_grow_with_the_line(body):
+    """A 2 MB request line of any shape costs a bounded number of Python calls
+    per 64 KiB read (runs go to the regex engine), not one per byte or word:
+    upsd answers a 20 MB line in 0.4 s, so must pynutd (issue 8.8)."""
+    data = b"GET VAR ups " + body + b"\n"
+    tok = Tokenizer()
+    reads = range(0, len(data), 65536)
+    lines, calls = python_calls(
+        lambda: [line for start in reads for line in tok.feed(data[start:start + 65536])])
+    assert len(lines) == 1 and lines[0].words[:3] == ("GET", "VAR", "ups")
+    assert calls <= 1000 + 30 * len(reads), calls
