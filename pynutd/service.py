@@ -26,7 +26,6 @@ from twisted.internet.interfaces import IListeningPort
 from twisted.internet.protocol import ProcessProtocol
 from twisted.python.failure import Failure
 
-from pynutd.alerts import AlertEngine
 from pynutd.config import (
     DEFAULT_LISTEN,
     Config,
@@ -37,15 +36,18 @@ from pynutd.config import (
 )
 from pynutd.drivers import create_driver
 from pynutd.drivers.base import Poller
-from pynutd.history import HistoryService
 from pynutd.listeners import listen_endpoint
+from pynutd.logfile import LogFile
 from pynutd.nut.descriptions import Descriptions
 from pynutd.nut.protocol import NutFactory
 from pynutd.nut.session import ServerContext
 from pynutd.parts import Hooks, OptionalPart, PartsBoard
+from pynutd.records.alerts import AlertEngine
+from pynutd.records.history import HistoryService
+from pynutd.records.telemetry import TelemetryLog
 from pynutd.sim.hid_virtual import open_virtual
 from pynutd.ups import UpsRegistry, UpsState
-from pynutd.web.logsetup import TelemetryLog, add_log_file
+from pynutd.web import build_web
 
 log = logging.getLogger(__name__)
 
@@ -154,19 +156,8 @@ class PynutdService(MultiService):
     def _add_records(self, run: Callable[..., Deferred[Any]] | None) -> None:
         cfg = self.config
         if cfg.log.file:
-            handlers: list[logging.Handler] = []
-
-            def open_log() -> None:
-                handler = add_log_file(cfg.log)
-                if handler is not None:
-                    handlers.append(handler)
-
-            def close_log() -> None:
-                for handler in handlers:
-                    logging.getLogger().removeHandler(handler)
-                    handler.close()
-                handlers.clear()
-            self._add_part("log-file", open_log, close_log)
+            logfile = LogFile(cfg.log)
+            self._add_part("log-file", logfile.open, logfile.close)
         self.history = HistoryService(self.registry, cfg.history, self.reactor,
                                       cfg.upsd.maxage, self.reactor, run)
         notify = spawn_notifier(self.reactor, cfg.alerts.notifycmd) if cfg.alerts.notifycmd \
@@ -182,7 +173,6 @@ class PynutdService(MultiService):
         Hooks("telemetry-log", telemetry.start, telemetry.stop).setServiceParent(self)
 
     def _add_web(self) -> None:
-        from pynutd.web import build_web
         web = self.config.web
         self.web_context, site = build_web(
             web, self.registry, self.context, self.descriptions, self.reactor,

@@ -9,13 +9,9 @@ import pytest
 from twisted.internet import task
 
 from pynutd import config
-from pynutd.alerts import (
-    RULES,
-    AlertConfig,
-    AlertEngine,
-    still_raised,
-)
-from pynutd.config import ConfigError
+from pynutd.config import AlertConfig, ConfigError
+from pynutd.config.alerts import RULES
+from pynutd.records.alerts import AlertEngine, still_raised
 from pynutd.ups import UpsRegistry, UpsState
 
 BATTERY = next(r for r in RULES if r.name == "battery_low")

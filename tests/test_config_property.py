@@ -23,7 +23,7 @@ from twisted.internet.testing import MemoryReactorClock
 
 from pynutd import config
 from pynutd.config import ConfigError
-from pynutd.history import synchronous_runner
+from pynutd.records.dbthread import synchronous_runner
 from pynutd.service import make_service
 
 # Addresses are IPv6 so that a mangled one is refused without asking DNS

@@ -8,13 +8,10 @@ from pathlib import Path
 import pytest
 from twisted.internet import task
 
-from pynutd.history import (
-    HistoryConfig,
-    HistoryService,
-    parse_duration,
-    synchronous_runner,
-)
-from pynutd.historydb import HistoryDB, LogEntry
+from pynutd.config import HistoryConfig, parse_duration
+from pynutd.records.db import EntryKind, HistoryDB, LogEntry
+from pynutd.records.dbthread import synchronous_runner
+from pynutd.records.history import HistoryService
 from pynutd.ups import UpsRegistry, UpsState
 from tests.webhelpers import T0, basic, make_harness, request
 
@@ -93,8 +90,8 @@ def test_retention_and_rollup(tmp_path: Path) -> None:
     """Raw rows go after raw_retention, minutes and events after retention."""
     db = HistoryDB(str(tmp_path / "r.sqlite"))
     samples = [("ups", T0 + i * 10, "ups.load", float(i)) for i in range(36)]   # 6 minutes
-    db.write(samples, [LogEntry("ups", T0, "status", "old"),
-                       LogEntry("ups", T0 + 3000, "status", "new")])
+    db.write(samples, [LogEntry("ups", T0, EntryKind.STATUS, "old"),
+                       LogEntry("ups", T0 + 3000, EntryKind.STATUS, "new")])
     db.rollup(T0 - 60, T0 + 360)           # only whole minutes: T0 is 20 s into one
     minutes = db.conn.execute("SELECT t, avg, min, max, n FROM minutes ORDER BY t").fetchall()
     start = int(T0 // 60) * 60
@@ -193,7 +190,7 @@ def test_slow_disk_never_blocks(tmp_path: Path) -> None:
     """With writes stuck on the database thread, polling and events go on; rows queue up."""
     from twisted.internet.defer import Deferred
 
-    from pynutd.history import open_database
+    from pynutd.records.dbthread import open_database
 
     stuck: list[Deferred[None]] = []
 
@@ -230,7 +227,7 @@ def test_refused_command_is_logged_as_refused():
     from twisted.internet import task
     from twisted.internet.defer import fail
 
-    from pynutd.eventlog import EventDeriver
+    from pynutd.records.events import EventDeriver
     from pynutd.ups import UpsRegistry, UpsState, record_outcome
 
     clock = task.Clock()

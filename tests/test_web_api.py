@@ -166,7 +166,9 @@ def test_telemetry_adds_device_alarm() -> None:
 
 
 def _with_history():
-    from pynutd.history import HistoryConfig, HistoryService, synchronous_runner
+    from pynutd.config import HistoryConfig
+    from pynutd.records.dbthread import synchronous_runner
+    from pynutd.records.history import HistoryService
     from tests.webhelpers import basic
     h = make_harness()
     service = HistoryService(h.registry, HistoryConfig(), h.clock, 15, run=synchronous_runner)

@@ -11,11 +11,11 @@ import pytest
 from twisted.internet.testing import MemoryReactorClock
 
 from pynutd import config as configmod
-from pynutd.history import open_database, synchronous_runner
 from pynutd.listeners import LISTEN_BACKLOG
+from pynutd.records.dbthread import open_database, synchronous_runner
+from pynutd.records.telemetry import TelemetryLog, telemetry_line
 from pynutd.service import PynutdService, make_service
 from pynutd.web.api import health
-from pynutd.web.logsetup import TelemetryLog, telemetry_line
 from pynutd.web.metrics import render_metrics
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pynutd.historydb import LogEntry
+from pynutd.records.db import EntryKind, LogEntry
 from pynutd.web.stream import EVENT_BACKLOG, StreamHub
 from tests.webhelpers import Call, connect, make_harness
 
@@ -41,7 +41,7 @@ def test_stream_sends_summaries_and_changes() -> None:
     h.clock.advance(1)
     later = events_of(call)[2:]
     assert [(k, b["name"], b["vars"]["ups.load"]) for k, b in later] == [("ups", "main", 41)]
-    hub.push_entry(LogEntry("main", h.clock.seconds(), "status", "on battery"))
+    hub.push_entry(LogEntry("main", h.clock.seconds(), EntryKind.STATUS, "on battery"))
     kind, body = events_of(call)[-1]
     assert kind == "event" and body["message"] == "on battery"
     assert len(hub.clients) == 1
@@ -90,7 +90,7 @@ def test_a_stream_that_is_not_read_stays_bounded() -> None:
         for i in range(20):
             h.main.update({"ups.load": str(second + i)}, h.clock.seconds())
         for i in range(6):
-            hub.push_entry(LogEntry("main", h.clock.seconds(), "status", f"entry {second}.{i}"))
+            hub.push_entry(LogEntry("main", h.clock.seconds(), EntryKind.STATUS, f"entry {second}.{i}"))
         h.clock.advance(1)
     assert len(transport.value()) == written      # 1000 changes, 300 entries, 3 keep-alives
     assert not transport.disconnecting

@@ -17,10 +17,10 @@ from twisted.internet import task
 from twisted.web.server import Request
 from twisted.web.test.requesthelper import DummyChannel
 
-from pynutd.alerts import AlertConfig, AlertEngine
-from pynutd.config import User
+from pynutd.config import AlertConfig, User
 from pynutd.nut.descriptions import Descriptions
 from pynutd.nut.session import ServerContext
+from pynutd.records.alerts import AlertEngine
 from pynutd.ups import UpsRegistry, UpsState, VarSpec
 from pynutd.web.context import WebContext
 from pynutd.web.site import build_site

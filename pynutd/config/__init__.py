@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pynutd.alerts import AlertConfig
+from pynutd.config.alerts import AlertConfig
 from pynutd.config.errors import ConfigError
 from pynutd.config.nutlines import world_readable
 from pynutd.config.pynutdconf import (

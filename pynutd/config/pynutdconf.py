@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pynutd.alerts import RULES, AlertConfig, Rule
 from pynutd.config import addresses, values
+from pynutd.config.alerts import RULES, AlertConfig, Rule
 from pynutd.config.errors import ConfigError
 from pynutd.config.ini import Entry, Section, read_ini
 

@@ -1,4 +1,4 @@
-"""Alerts: the seed monitor's threshold rules, per UPS, with hysteresis.
+"""Alerts: the MUST EP20 monitor's (mustmon.py) threshold rules, per UPS, with hysteresis.
 
 An :class:`AlertEngine` watches every UPS's values and raises an alert when
 a reading crosses its rule's threshold, and clears it only once the value
@@ -6,7 +6,8 @@ is back past the threshold by the rule's hysteresis, so a reading that
 hovers at the limit does not flap.  Raising and clearing are logged as
 warnings, told to the UPS's observers as ``alert`` / ``alert_clear`` events
 (history stores them, the web side shows them) and may run a notify
-command, as upsmon's NOTIFYCMD.
+command, as upsmon's NOTIFYCMD.  The rules themselves are configuration
+(:mod:`pynutd.config.alerts`).
 
 Alerts never touch ``ups.status``: upsmon must not shut a host down
 because a room is warm.
@@ -17,61 +18,18 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from pynutd.ups import Event, Snapshot, UpsRegistry
+from twisted.internet.interfaces import IReactorTime
+
+from pynutd.config.alerts import RULES, AlertConfig, Rule
+from pynutd.ups import Event, Snapshot, UpsRegistry, UpsState
 
 log = logging.getLogger(__name__)
 
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]*)?$")
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One threshold rule.
-
-    ``variables`` are tried in order; the first one the UPS has is used.
-    ``above`` is true when the alert is raised above ``threshold`` (false:
-    below).  ``hysteresis`` is in the variable's unit.
-    """
-
-    name: str
-    variables: tuple[str, ...]
-    above: bool
-    threshold: float
-    hysteresis: float
-    message: str
-    nominal: str | None = None      # scale by this variable / ``reference`` when present
-    reference: float = 1.0
-
-    def for_ups(self, snap: Snapshot) -> Rule:
-        """Return the rule with threshold and hysteresis scaled to the UPS's nominal."""
-        if self.nominal is None:
-            return self
-        text = snap.value(self.nominal)
-        if text is None or not NUMBER.match(text.strip()) or float(text) <= 0:
-            return self
-        factor = float(text) / self.reference
-        return replace(self, threshold=round(self.threshold * factor, 1),
-                       hysteresis=round(self.hysteresis * factor, 1), nominal=None)
-
-
-# The seed monitor's check_alarms(): input below 180 V, battery below 20 %,
-# temperature above 40 C, load above 80 %.
-RULES: tuple[Rule, ...] = (
-    # 180 V is the seed's limit for 230 V mains; a 120 V UPS (input.voltage.nominal)
-    # gets the same proportion, 94 V, unless pynutd.conf sets a threshold.
-    Rule("input_voltage_low", ("input.voltage",), False, 180.0, 5.0, "Low input voltage",
-         "input.voltage.nominal", 230.0),
-    Rule("battery_low", ("battery.charge",), False, 20.0, 5.0, "Low battery"),
-    Rule("temperature_high", ("ups.temperature", "battery.temperature"), True, 40.0, 2.0,
-         "High temperature"),
-    Rule("load_high", ("ups.load",), True, 80.0, 5.0, "High load"),
-)
-
-RULE_NAMES = {r.name for r in RULES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,21 +49,16 @@ class Alert:
                 "value": self.value, "threshold": self.threshold, "since": self.since}
 
 
-@dataclass(frozen=True, slots=True)
-class AlertConfig:
-    """The rules in force: defaults, per-UPS overrides, and the notify command.
-
-    Built from ``[alerts]`` and ``[alerts:<ups>]`` of pynutd.conf by
-    :mod:`pynutd.config.pynutdconf`.
-    """
-
-    rules: tuple[Rule, ...] = RULES
-    per_ups: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
-    notifycmd: str | None = None
-
-    def rules_for(self, ups: str) -> tuple[Rule, ...]:
-        """Return the rules that apply to UPS ``ups`` (any case)."""
-        return self.per_ups.get(ups.lower(), self.rules)
+def scaled(rule: Rule, snap: Snapshot) -> Rule:
+    """Return ``rule`` with threshold and hysteresis scaled to the UPS's nominal value."""
+    if rule.nominal is None:
+        return rule
+    text = snap.value(rule.nominal)
+    if text is None or not NUMBER.match(text.strip()) or float(text) <= 0:
+        return rule
+    factor = float(text) / rule.reference
+    return replace(rule, threshold=round(rule.threshold * factor, 1),
+                   hysteresis=round(rule.hysteresis * factor, 1), nominal=None)
 
 
 def still_raised(rule: Rule, active: bool, value: float) -> bool:
@@ -134,7 +87,7 @@ Notifier = Callable[[str, Mapping[str, str]], None]
 class AlertEngine:
     """Evaluates every UPS's rules on each change of its values."""
 
-    def __init__(self, registry: UpsRegistry, config: AlertConfig, clock: Any,
+    def __init__(self, registry: UpsRegistry, config: AlertConfig, clock: IReactorTime,
                  notify: Notifier | None = None) -> None:
         self.registry = registry
         self.config = config
@@ -171,7 +124,7 @@ class AlertEngine:
         current = self._active.setdefault(state.name.lower(), {})
         now = self.clock.seconds()
         for configured in self.config.rules_for(state.name):
-            rule = configured.for_ups(snap)
+            rule = scaled(configured, snap)
             found = reading(rule, snap)
             if found is None:
                 continue  # no reading: keep what we had
@@ -188,7 +141,7 @@ class AlertEngine:
                 del current[rule.name]
                 self._tell(state, replace(was, value=value), raised=False)
 
-    def _tell(self, state: Any, alert: Alert, raised: bool) -> None:
+    def _tell(self, state: UpsState, alert: Alert, raised: bool) -> None:
         sign = ">" if next(r for r in RULES if r.name == alert.rule).above else "<"
         if raised:
             log.warning("[%s] alert: %s (%s %g %s %g)", state.name, alert.message,

@@ -1,7 +1,7 @@
 """The history database: SQLite tables for samples, minute averages and events.
 
-Plain synchronous code with no Twisted in it; :mod:`pynutd.history` runs
-every call on one background thread, so the reactor never waits for the
+Plain synchronous code with no Twisted in it; :mod:`pynutd.records.history`
+runs every call on one background thread, so the reactor never waits for the
 disk.  The file is in WAL mode with ``synchronous=NORMAL``: a write is one
 transaction, and a crashed or killed process loses at most the batch it
 was writing, never the file.
@@ -13,6 +13,7 @@ folds them into per-minute averages, kept with the events for
 
 from __future__ import annotations
 
+import enum
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -41,13 +42,31 @@ MINUTE = 60
 Sample = tuple[str, float, str, float]     # ups, time, variable, value
 
 
+class EntryKind(enum.StrEnum):
+    """What an event-log entry is about.
+
+    The values are what the ``kind`` column holds and the web API sends and
+    filters on (``/api/v1/events?kind=``); they never change, so stored
+    history stays readable.
+    """
+
+    STATUS = "status"              # ups.status changed
+    COMM = "comm"                  # communication established, lost, restored
+    ALARM = "alarm"                # the UPS's own ups.alarm
+    ALERT = "alert"                # a pynutd alert rule raised
+    ALERT_CLEAR = "alert_clear"    # ... and cleared
+    SETVAR = "setvar"
+    INSTCMD = "instcmd"
+    FSD = "fsd"
+
+
 @dataclass(frozen=True, slots=True)
 class LogEntry:
     """One event-log entry, before or after it is stored (``id`` then set)."""
 
     ups: str
     time: float
-    kind: str
+    kind: EntryKind
     message: str
     user: str | None = None
     detail: Any = None
@@ -60,6 +79,9 @@ class LogEntry:
                 "iso": stamp.isoformat(timespec="seconds"),
                 "kind": self.kind, "message": self.message, "user": self.user,
                 "detail": self.detail if self.detail is not None else {}}
+
+
+KINDS = frozenset(EntryKind)
 
 
 class HistoryDB:
@@ -166,13 +188,17 @@ class HistoryDB:
         if ups is not None:
             sql += " AND ups = ?"
             args.append(ups)
-        kinds = list(kinds)
-        if kinds:
-            sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
-            args.extend(kinds)
+        # Only kinds this version knows are read: a newer pynutd may have
+        # stored others in the same file.
+        asked = list(kinds)
+        wanted = [k for k in asked if k in KINDS] if asked else list(EntryKind)
+        if not wanted:
+            return []
+        sql += f" AND kind IN ({', '.join('?' for _ in wanted)})"
+        args.extend(wanted)
         sql += " ORDER BY t DESC, id DESC LIMIT ?"
         args.append(limit)
-        return [LogEntry(u, t, k, m, user, json.loads(d), i)
+        return [LogEntry(u, t, EntryKind(k), m, user, json.loads(d), i)
                 for i, u, t, k, m, user, d in self.conn.execute(sql, args)]
 
     def counts(self) -> dict[str, int]:

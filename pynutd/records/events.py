@@ -1,7 +1,7 @@
 """The event log's entries, derived from what happens to each UPS.
 
 :class:`EventDeriver` observes the state store and turns state events into
-:class:`~pynutd.historydb.LogEntry` objects: ups.status changes in words
+:class:`~pynutd.records.db.LogEntry` objects: ups.status changes in words
 (on battery, low battery...), communication established / lost / restored,
 the UPS's own alarms, pynutd's alerts, and SET VAR / INSTCMD with who did
 them.  Staleness by MAXAGE fires no state event, so the history sampler
@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pynutd.historydb import LogEntry
+from twisted.internet.interfaces import IReactorTime
+
+from pynutd.records.db import EntryKind, LogEntry
 from pynutd.ups import Availability, Event, UpsRegistry
 
 # ups.status tokens worth a sentence when they appear / disappear.
@@ -33,7 +35,7 @@ STATUS_PHRASES: dict[str, tuple[str | None, str | None]] = {
 class EventDeriver:
     """Turns state events into log entries handed to ``sink``."""
 
-    def __init__(self, registry: UpsRegistry, clock: Any, maxage: float,
+    def __init__(self, registry: UpsRegistry, clock: IReactorTime, maxage: float,
                  sink: Callable[[LogEntry], None]) -> None:
         self.registry = registry
         self.clock = clock
@@ -45,42 +47,52 @@ class EventDeriver:
     def observe(self, event: Event) -> None:
         """Registry observer: turn a state event into log entries."""
         state = self.registry.get(event.ups)
-        name = state.name if state is not None else event.ups
-        if event.kind == "update":
-            changed = event.detail.get("changed", {})
-            snap = state.snapshot() if state is not None else None
-            if "ups.status" in changed and snap is not None:
-                self._status_changed(name, event, changed["ups.status"] or "", snap.status)
-            if "ups.alarm" in changed and snap is not None:
-                text = snap.value("ups.alarm")
-                self.sink(LogEntry(name, event.time, "alarm",
-                                  f"device alarm: {text}" if text else "device alarm cleared",
-                                  None, {"old": changed["ups.alarm"], "new": text}))
-            self.check_availability(name)
-        elif event.kind in ("stale", "disconnected", "connected"):
-            self.check_availability(name, event.detail.get("reason"))
-        elif event.kind == "setvar":
-            d = event.detail
-            what = f"{d.get('var')} set to {d.get('value')!r}"
-            self.sink(LogEntry(name, event.time, "setvar",
-                              f"{_outcome(what, d)}{_by(event.user, d.get('address'))}",
-                              event.user, dict(d)))
-        elif event.kind == "instcmd":
-            d = event.detail
-            param = f" {d['param']}" if d.get("param") is not None else ""
-            what = f"command {d.get('command')}{param} run"
-            self.sink(LogEntry(name, event.time, "instcmd",
-                              f"{_outcome(what, d)}{_by(event.user, d.get('address'))}",
-                              event.user, dict(d)))
-        elif event.kind == "fsd":
-            self.sink(LogEntry(name, event.time, "fsd",
-                              f"forced shutdown set{_by(event.user, None)}", event.user, {}))
-        elif event.kind in ("alert", "alert_clear"):
-            d = dict(event.detail)
-            verb = "alert" if event.kind == "alert" else "alert cleared"
-            self.sink(LogEntry(name, event.time, event.kind,
-                              f"{verb}: {d.get('message')} ({d.get('var')} {d.get('value'):g})",
-                              None, d))
+        handler = _BY_KIND.get(event.kind)
+        if handler is not None:
+            handler(self, state.name if state is not None else event.ups, event)
+
+    def _update(self, name: str, event: Event) -> None:
+        changed = event.detail.get("changed", {})
+        state = self.registry.get(name)
+        snap = state.snapshot() if state is not None else None
+        if "ups.status" in changed and snap is not None:
+            self._status_changed(name, event, changed["ups.status"] or "", snap.status)
+        if "ups.alarm" in changed and snap is not None:
+            text = snap.value("ups.alarm")
+            self.sink(LogEntry(name, event.time, EntryKind.ALARM,
+                               f"device alarm: {text}" if text else "device alarm cleared",
+                               None, {"old": changed["ups.alarm"], "new": text}))
+        self.check_availability(name)
+
+    def _link(self, name: str, event: Event) -> None:
+        self.check_availability(name, event.detail.get("reason"))
+
+    def _setvar(self, name: str, event: Event) -> None:
+        d = event.detail
+        what = f"{d.get('var')} set to {d.get('value')!r}"
+        self.sink(LogEntry(name, event.time, EntryKind.SETVAR,
+                           f"{_outcome(what, d)}{_by(event.user, d.get('address'))}",
+                           event.user, dict(d)))
+
+    def _instcmd(self, name: str, event: Event) -> None:
+        d = event.detail
+        param = f" {d['param']}" if d.get("param") is not None else ""
+        what = f"command {d.get('command')}{param} run"
+        self.sink(LogEntry(name, event.time, EntryKind.INSTCMD,
+                           f"{_outcome(what, d)}{_by(event.user, d.get('address'))}",
+                           event.user, dict(d)))
+
+    def _fsd(self, name: str, event: Event) -> None:
+        self.sink(LogEntry(name, event.time, EntryKind.FSD,
+                           f"forced shutdown set{_by(event.user, None)}", event.user, {}))
+
+    def _alert(self, name: str, event: Event) -> None:
+        d = dict(event.detail)
+        raised = event.kind == "alert"
+        verb = "alert" if raised else "alert cleared"
+        self.sink(LogEntry(name, event.time, EntryKind.ALERT if raised else EntryKind.ALERT_CLEAR,
+                           f"{verb}: {d.get('message')} ({d.get('var')} {d.get('value'):g})",
+                           None, d))
 
     def _status_changed(self, name: str, event: Event, old: str, new: str) -> None:
         before, after = set(old.split()), set(new.split())
@@ -91,8 +103,9 @@ class EventDeriver:
         summary = ", ".join(p for p in phrases if p) or "status changed"
         if not old:
             summary = "first status"
-        self.sink(LogEntry(name, event.time, "status", f"{summary} ({old or '-'} -> {new or '-'})",
-                          None, {"old": old, "new": new}))
+        self.sink(LogEntry(name, event.time, EntryKind.STATUS,
+                           f"{summary} ({old or '-'} -> {new or '-'})", None,
+                           {"old": old, "new": new}))
 
     def check_availability(self, name: str, reason: str | None = None) -> None:
         """Log communication lost / restored when a UPS's availability changes."""
@@ -115,8 +128,22 @@ class EventDeriver:
             message = f"communication lost ({current.value}{': ' + reason if reason else ''})"
         else:
             return   # still not talking (e.g. connected, first poll pending): nothing new
-        self.sink(LogEntry(state.name, now, "comm", message, None,
-                          {"old": before.value, "new": current.value}))
+        self.sink(LogEntry(state.name, now, EntryKind.COMM, message, None,
+                           {"old": before.value, "new": current.value}))
+
+
+# What each kind of state event becomes in the log; other kinds log nothing.
+_BY_KIND: dict[str, Callable[[EventDeriver, str, Event], None]] = {
+    "update": EventDeriver._update,
+    "stale": EventDeriver._link,
+    "disconnected": EventDeriver._link,
+    "connected": EventDeriver._link,
+    "setvar": EventDeriver._setvar,
+    "instcmd": EventDeriver._instcmd,
+    "fsd": EventDeriver._fsd,
+    "alert": EventDeriver._alert,
+    "alert_clear": EventDeriver._alert,
+}
 
 
 def _outcome(what: str, detail: Mapping[str, Any]) -> str:

@@ -1,97 +1,73 @@
-"""History: every UPS's key variables at every poll, and its event log.
+"""History: every UPS's key variables at every poll, and its event log, on disk.
 
 :class:`HistoryService` observes the state store on the reactor thread.  It
-samples each UPS every ``interval`` seconds when a new poll arrived,
-has :class:`~pynutd.eventlog.EventDeriver` turn state changes into log
-entries, queues both, and hands
-the queue to :class:`~pynutd.historydb.HistoryDB` once a second on a
-single background thread.  A slow disk makes the queue longer; it never
-stalls the NUT port.
+samples each UPS every ``interval`` seconds when a new poll arrived, has
+:class:`~pynutd.records.events.EventDeriver` turn state changes into log
+entries, queues both (:class:`~pynutd.records.queue.HistoryQueue`), and
+hands the queue to :class:`~pynutd.records.db.HistoryDB` once a second on a
+single background thread (:mod:`pynutd.records.dbthread`).  A slow disk
+makes the queue longer; it never stalls the NUT port.  Once a minute it
+rolls raw samples up into minutes and applies the retention.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
-import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IReactorFromThreads, IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
-from pynutd.config import HistoryConfig, parse_duration
-from pynutd.eventlog import EventDeriver
-from pynutd.historydb import HistoryDB, LogEntry, Sample
+from pynutd.config import HistoryConfig
+from pynutd.loops import start_loop
+from pynutd.records.db import HistoryDB, LogEntry
+from pynutd.records.dbthread import (
+    Runner,
+    open_database,
+    synchronous_runner,
+    threaded_runner,
+)
+from pynutd.records.events import EventDeriver
+from pynutd.records.queue import HistoryQueue
 from pynutd.ups import UpsRegistry
 
 log = logging.getLogger(__name__)
 
-NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]*)?$")
-MAX_QUEUE = 200_000          # samples kept while the disk lags; the oldest go first
-MAX_EVENTS = 20_000          # the same for events (the database may be off for hours)
-
-
-def open_database(path: str | None) -> HistoryDB:
-    """Open (creating its folder) the history database; in memory when ``path`` is None.
-
-    Raises RuntimeError with a one-line reason: the file is not a
-    database, is read-only, is a directory, or its disk is full.  Nothing
-    is written to a file that is not a database.
-    """
-    if path is None or path == ":memory:":
-        return HistoryDB(":memory:")
-    try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return HistoryDB(path)
-    except (OSError, sqlite3.Error) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise RuntimeError(f"cannot open the history database {path}: {reason}") from None
-
-
-def threaded_runner(reactor: Any, name: str) -> tuple[Callable[..., Deferred[Any]], ThreadPool]:
-    """Return a runner that calls functions on one dedicated thread, and its pool."""
-    from twisted.internet.threads import deferToThreadPool
-    pool = ThreadPool(1, 1, name)
-
-    def run(func: Callable[..., Any], *args: Any) -> Deferred[Any]:
-        return deferToThreadPool(reactor, pool, func, *args)
-    return run, pool
+MAINTENANCE_INTERVAL = 60.0    # seconds between rollup and retention runs
 
 
 class HistoryService(Service):
     """Samples, event log, batching and retention for every UPS.
 
     ``run(func, *args)`` executes a database call and returns a Deferred;
-    by default on a private one-thread pool, synchronously in tests.
+    by default on a private one-thread pool of ``reactor``, synchronously
+    in tests.
     """
 
-    def __init__(self, registry: UpsRegistry, config: HistoryConfig, clock: Any,
-                 maxage: float, reactor: Any = None,
-                 run: Callable[..., Deferred[Any]] | None = None) -> None:
+    def __init__(self, registry: UpsRegistry, config: HistoryConfig, clock: IReactorTime,
+                 maxage: float, reactor: IReactorFromThreads | None = None,
+                 run: Runner | None = None) -> None:
         self.registry = registry
         self.config = config
         self.clock = clock
         self.maxage = maxage
-        self._reactor = reactor or clock
+        self._reactor = reactor
         self._pool: ThreadPool | None = None
         self._threaded = run is None
-        self.run: Callable[..., Deferred[Any]] = run or synchronous_runner
+        self.run: Runner = run or synchronous_runner
         self.db: HistoryDB | None = None
         self.listeners: list[Callable[[LogEntry], None]] = []
         self.recent: deque[LogEntry] = deque(maxlen=500)
         self.write_errors = 0
-        self.dropped = 0
-        self._samples: list[Sample] = []
-        self._events: list[LogEntry] = []
+        self.queue = HistoryQueue(config.variables)
         self._in_flight = 0
-        self._sampled: dict[str, float] = {}
         self.events = EventDeriver(registry, clock, maxage, self.add)
         self._rolled = 0.0
         self._loops: list[LoopingCall] = []
@@ -120,11 +96,9 @@ class HistoryService(Service):
         self.registry.subscribe(self.events.observe)
         for func, period in ((self.sample, self.config.interval),
                              (self.flush, self.config.flush_interval),
-                             (self.maintain, 60.0)):
-            loop = LoopingCall(_guarded, func)
-            loop.clock = self.clock
-            loop.start(period, now=True)
-            self._loops.append(loop)
+                             (self.maintain, MAINTENANCE_INTERVAL)):
+            self._loops.append(start_loop(func, period, self.clock, log,
+                                          f"history {func.__name__}", now=True))
 
     def stop_sampling(self) -> None:
         """Stop the timers."""
@@ -182,10 +156,7 @@ class HistoryService(Service):
 
     def add(self, entry: LogEntry) -> None:
         """Queue a log entry and tell the listeners (the live stream)."""
-        self._events.append(entry)
-        if len(self._events) > MAX_EVENTS:
-            self.dropped += 1
-            del self._events[0]
+        self.queue.add(entry)
         self.recent.append(entry)
         for listener in list(self.listeners):
             try:
@@ -197,39 +168,27 @@ class HistoryService(Service):
         """Queue one row per key variable of every UPS that polled since last time."""
         for state in self.registry:
             self.events.check_availability(state.name)
-            snap = state.snapshot()
-            t = snap.last_update
-            if t is None or t <= self._sampled.get(state.name, float("-inf")):
-                continue
-            self._sampled[state.name] = t
-            for var in self.config.variables:
-                text = snap.value(var)
-                if text is not None and NUMBER.match(text.strip()):
-                    self._samples.append((state.name, t, var, float(text)))
-        if len(self._samples) > MAX_QUEUE:
-            drop = len(self._samples) - MAX_QUEUE
-            self.dropped += drop
-            del self._samples[:drop]
+            self.queue.sample(state.snapshot())
+        self.queue.trim()
 
     # -- writing (background thread) --------------------------------------
 
     def queued(self) -> int:
         """Return how many rows wait to be written."""
-        return len(self._samples) + len(self._events)
+        return len(self.queue)
 
     def flush(self) -> Deferred[None]:
         """Hand the queue to the database thread (skipped while two batches are in flight)."""
-        if self.db is None or (not self._samples and not self._events) or self._in_flight >= 2:
+        if self.db is None or not self.queue or self._in_flight >= 2:
             return succeed(None)
-        samples, events = self._samples, self._events
-        self._samples, self._events = [], []
+        samples, events = self.queue.take()
         self._in_flight += 1
         d = self.run(self.db.write, samples, events)
 
-        def done(result: Any) -> None:
+        def done(result: object) -> None:
             self._in_flight -= 1
 
-        def failed(failure: Any) -> None:
+        def failed(failure: Failure) -> None:
             self.write_errors += 1
             log.error("history write failed (%d rows lost): %s",
                       len(samples) + len(events), failure.getErrorMessage())
@@ -258,13 +217,7 @@ class HistoryService(Service):
                      points: int) -> Deferred[dict[str, Any]]:
         """Return ``{"step": s, "series": {var: [[t, v], ...]}}`` for one UPS."""
         assert self.db is not None
-        now = self.clock.seconds()
-        raw = since >= now - self.config.raw_retention
-        step = float(math.ceil((until - since) / max(points, 1)))
-        if raw and step <= self.config.interval:
-            step = 0.0
-        elif not raw:
-            step = float(math.ceil(max(step, 60.0) / 60.0) * 60)
+        raw, step = series_step(self.config, self.clock.seconds(), since, until, points)
         wanted = list(variables)
         db = self.db
 
@@ -286,21 +239,18 @@ class HistoryService(Service):
         return d
 
 
-def synchronous_runner(func: Callable[..., Any], *args: Any) -> Deferred[Any]:
-    """A runner for tests: call at once on the calling thread."""
-    return maybeDeferred(func, *args)
+def series_step(config: HistoryConfig, now: float, since: float, until: float,
+                points: int) -> tuple[bool, float]:
+    """Return whether a query reads raw samples, and its step in seconds (0: every row).
 
-
-def _guarded(func: Callable[[], object]) -> object:
-    """Run one LoopingCall tick; an exception is logged, so the loop keeps going."""
-    try:
-        return func()
-    except Exception:
-        log.exception("history: %s failed", getattr(func, "__name__", func))
-        return None
-
-
-# HistoryConfig and parse_duration are re-exported: their home was here
-# before pynutd.config parsed every section.
-__all__ = ["HistoryConfig", "HistoryService", "open_database", "parse_duration",
-           "synchronous_runner", "threaded_runner"]
+    Within the raw retention, raw rows are averaged over ``points``
+    buckets, or returned as they are when a bucket would be no longer than
+    the sampling interval; beyond it, minutes are averaged over whole minutes.
+    """
+    raw = since >= now - config.raw_retention
+    step = float(math.ceil((until - since) / max(points, 1)))
+    if raw and step <= config.interval:
+        step = 0.0
+    elif not raw:
+        step = float(math.ceil(max(step, 60.0) / 60.0) * 60)
+    return raw, step

@@ -1,65 +1,50 @@
-"""Logging of readings: the seed's telemetry line, and the optional log file.
+"""The telemetry log: each UPS's readings as one INFO line, as the MUST EP20 monitor wrote them.
 
-The seed monitor logged ``Vin=225.6V, Vout=224.8V, Batt=13.6V, Load=14%``
-after each poll; :class:`TelemetryLog` logs the same line at INFO for each
-UPS that polled, at most once per ``telemetry_interval`` seconds (0: every
-poll).  ``[log] file`` adds a size-rotated log file to the root logger.
+The MUST EP20 monitor (mustmon.py) logged ``Vin=225.6V, Vout=224.8V,
+Batt=13.6V, Load=14%`` after each poll; :class:`TelemetryLog` logs the
+same line at INFO for each UPS that polled, at most once per
+``telemetry_interval`` seconds (0: every poll).  Where the lines go (stderr,
+the ``[log] file``) is the wiring's business (:mod:`pynutd.logfile`).
 """
 
 from __future__ import annotations
 
 import logging
-import logging.handlers
-from typing import Any
+import re
 
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 
-from pynutd.config import LogConfig
+from pynutd.loops import start_loop
 from pynutd.ups import Snapshot, UpsRegistry
-from pynutd.web.views import number
 
 log = logging.getLogger("pynutd.telemetry")
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-# (label, NUT variable, format, unit) of the seed's line, in its order.
+# (label, NUT variable, format, unit) of mustmon.py's line, in its order.
 TELEMETRY_FIELDS = (
     ("Vin", "input.voltage", "{:.1f}", "V"),
     ("Vout", "output.voltage", "{:.1f}", "V"),
     ("Batt", "battery.voltage", "{:.1f}", "V"),
     ("Load", "ups.load", "{:.0f}", "%"),
 )
-
-
-def add_log_file(cfg: LogConfig) -> logging.Handler | None:
-    """Attach a rotating file handler to the root logger; return it.
-
-    Raises OSError when the file cannot be opened (pynutd then runs
-    without it and retries: :mod:`pynutd.parts`).
-    """
-    if not cfg.file:
-        return None
-    handler = logging.handlers.RotatingFileHandler(
-        cfg.file, maxBytes=cfg.max_bytes, backupCount=cfg.backups, encoding="utf-8")
-    handler.setFormatter(logging.Formatter(FORMAT))
-    logging.getLogger().addHandler(handler)
-    return handler
+# A plain decimal number, as the web API reads one (pynutd.web.views.number).
+DECIMAL = re.compile(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$")
 
 
 def telemetry_line(snap: Snapshot) -> str | None:
-    """Return the seed's line for ``snap``, or None when it has none of the values."""
+    """Return mustmon.py's line for ``snap``, or None when it has none of the values."""
     parts = []
     for label, var, fmt, unit in TELEMETRY_FIELDS:
-        value = number(snap.value(var))
-        if value is not None:
-            parts.append(f"{label}={fmt.format(value)}{unit}")
+        text = snap.value(var)
+        if text is not None and DECIMAL.match(text.strip()):
+            parts.append(f"{label}={fmt.format(float(text))}{unit}")
     return ", ".join(parts) if parts else None
 
 
 class TelemetryLog:
     """Logs each UPS's telemetry line after a poll, rate-limited per UPS."""
 
-    def __init__(self, registry: UpsRegistry, clock: Any, interval: float) -> None:
+    def __init__(self, registry: UpsRegistry, clock: IReactorTime, interval: float) -> None:
         self.registry = registry
         self.clock = clock
         self.interval = interval
@@ -67,10 +52,9 @@ class TelemetryLog:
         self._loop: LoopingCall | None = None
 
     def start(self) -> None:
-        """Check every second (or every ``interval``)."""
-        self._loop = LoopingCall(self.tick)
-        self._loop.clock = self.clock
-        self._loop.start(max(min(self.interval, 5.0), 1.0), now=False)
+        """Check every second (or every ``interval``, up to 5 s)."""
+        self._loop = start_loop(self.tick, max(min(self.interval, 5.0), 1.0), self.clock, log,
+                                "telemetry log")
 
     def stop(self) -> None:
         """Stop checking."""

@@ -13,13 +13,14 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 
-from pynutd.history import HistoryService, parse_duration
+from pynutd.config import parse_duration
+from pynutd.records.db import KINDS
+from pynutd.records.history import HistoryService
 from pynutd.web.context import WebContext
 from pynutd.web.http import ApiError, ApiRequest, Route, path
 
 DEFAULT_SPAN = 3600.0
 DEFAULT_POINTS = 500
-EVENT_KINDS = ("status", "comm", "alarm", "alert", "alert_clear", "setvar", "instcmd", "fsd")
 
 
 def parse_time(text: str, now: float, tz: Any = None) -> float:
@@ -82,7 +83,7 @@ def _events(ctx: WebContext, req: ApiRequest, ups: str | None) -> Deferred[list[
     since, until = _range(ctx, req, 7 * 86400)
     limit = _int(req, "limit", 100, 1, 10000)
     kinds = req.args("kind")
-    unknown = [k for k in kinds if k not in EVENT_KINDS]
+    unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise ApiError(400, f"unknown event kind {unknown[0]!r}")
     d = _history(ctx).query_events(ups, since, until, limit, kinds)

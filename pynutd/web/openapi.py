@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynutd.records.db import EntryKind
+
 JSON = "application/json"
 STR = {"type": "string"}
 NUM = {"type": "number"}
@@ -96,8 +98,8 @@ POINTS = _param("points", "query", {"type": "integer", "minimum": 10, "maximum":
                 "most points per series")
 LIMIT = _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 10000},
                "most events")
-KIND = _param("kind", "query", {"type": "string", "enum": [
-    "status", "comm", "alarm", "alert", "alert_clear", "setvar", "instcmd", "fsd"]}, "event kind")
+KIND = _param("kind", "query", {"type": "string", "enum": [str(k) for k in EntryKind]},
+              "event kind")
 UPSQ = _param("ups", "query", STR, "UPS name (default: the first)")
 
 # path -> (method, summary, parameters, 200 schema, error statuses, tag)

@@ -30,7 +30,8 @@ from twisted.internet.interfaces import IPushProducer
 from twisted.internet.task import LoopingCall
 from zope.interface import implementer
 
-from pynutd.historydb import LogEntry
+from pynutd.loops import start_loop
+from pynutd.records.db import LogEntry
 from pynutd.ups import Event
 from pynutd.web import views
 from pynutd.web.context import WebContext
@@ -122,11 +123,9 @@ class StreamHub:
             self._seen[snap.name.lower()] = snap.availability(now, self.ctx.maxage).value
         if self.ctx.history is not None:
             self.ctx.history.listeners.append(self.push_entry)
-        for func, period in ((self.tick, 1.0), (self.keepalive, KEEPALIVE)):
-            loop = LoopingCall(func)
-            loop.clock = self.ctx.clock
-            loop.start(period, now=False)
-            self._loops.append(loop)
+        self._loops = [start_loop(self.tick, 1.0, self.ctx.clock, log, "live stream tick"),
+                       start_loop(self.keepalive, KEEPALIVE, self.ctx.clock, log,
+                                  "live stream keep-alive")]
 
     def stop(self) -> None:
         """Stop the timers and close every stream."""

@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from pynutd.historydb import HistoryDB, LogEntry
+from pynutd.records.db import EntryKind, HistoryDB, LogEntry
 from tests.integration.harness import ROOT, Pynutd
 
 CHROMIUM = "/usr/bin/chromium"
@@ -136,9 +136,9 @@ def seed_history(db_path: Path, now: float) -> None:
                                ("output.frequency", 50.0), ("ups.temperature", temp)):
                 samples.append((ups, t, var, round(value, 1)))
     events = [
-        LogEntry("dummy", cut_start, "status", "on battery (OL -> OB DISCHRG)", None,
+        LogEntry("dummy", cut_start, EntryKind.STATUS, "on battery (OL -> OB DISCHRG)", None,
                  {"old": "OL", "new": "OB DISCHRG"}),
-        LogEntry("dummy", cut_end, "status", "back on line (OB DISCHRG -> OL CHRG)", None,
+        LogEntry("dummy", cut_end, EntryKind.STATUS, "back on line (OB DISCHRG -> OL CHRG)", None,
                  {"old": "OB DISCHRG", "new": "OL CHRG"}),
     ]
     db = HistoryDB(str(db_path))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pynutd.historydb import HistoryDB
+from pynutd.records.db import HistoryDB
 from tests.integration.harness import Pynutd, run
 
 DEV = "ups.status: OL\nbattery.charge: 97\n"

@@ -21,7 +21,7 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.internet.task import deferLater
 from twisted.trial.unittest import TestCase
 
-from pynutd.historydb import LogEntry
+from pynutd.records.db import EntryKind, LogEntry
 from pynutd.ups import VarSpec
 from pynutd.web.stream import StreamHub
 from tests.webhelpers import make_harness
@@ -119,7 +119,7 @@ class SlowReaderTests(TestCase):
         for step in range(400):          # about 400 x (16 KB + 2 KB) offered
             self.h.main.update({"ups.load": str(step)}, self.h.clock.seconds())
             self.hub.tick()
-            self.hub.push_entry(LogEntry("main", self.h.clock.seconds(), "status",
+            self.hub.push_entry(LogEntry("main", self.h.clock.seconds(), EntryKind.STATUS,
                                          f"entry {step} " + "y" * 2000))
             yield self.turn()
             peak = max(peak, self.unsent(channel))
