@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from pynutd.records.db import EntryKind, HistoryDB, LogEntry
 from pynutd.records.dbthread import synchronous_runner
 from pynutd.records.history import HistoryService
 from pynutd.ups import UpsRegistry, UpsState
+from tests.faults import failing_first
 from tests.webhelpers import T0, basic, make_harness, request
 
 
@@ -241,3 +243,29 @@ def test_refused_command_is_logged_as_refused():
     d.addErrback(lambda f: None)
     assert [e.message for e in entries if e.kind == "instcmd"] == [
         "command load.off failed: no answer from slave 10 by admin (127.0.0.1)"]
+
+
+def test_history_timers_outlive_a_failing_tick(tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    """A sample, flush or maintenance tick that raises or fails is logged; the timers go on."""
+    clock = task.Clock()
+    clock.advance(T0)
+    state = UpsState("ups")
+    state.set_connected(True, clock.seconds())
+    state.update({"ups.status": "OL", "ups.load": "10"}, clock.seconds())
+    config = HistoryConfig(database=str(tmp_path / "h.sqlite"))
+    service = HistoryService(UpsRegistry([state]), config, clock, 15, run=synchronous_runner)
+    service.sample = failing_first(service.sample)      # type: ignore[method-assign]
+    service.flush = failing_first(service.flush)        # type: ignore[method-assign]
+    service.maintain = failing_first(service.maintain)  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, "pynutd.records.history"):
+        service.startService()
+        for i in range(200):
+            clock.advance(1)
+            state.update({"ups.load": str(10 + i % 7)}, clock.seconds())
+    assert service.db is not None
+    counts = service.db.counts()
+    assert counts["samples"] >= 90 and counts["minutes"] >= 1
+    failed = [r.getMessage().split(" failed")[0] for r in caplog.records]
+    assert sorted(failed) == ["history flush"] * 2 + ["history maintenance"] * 2 + \
+        ["history sample"] * 2

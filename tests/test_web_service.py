@@ -17,6 +17,7 @@ from pynutd.records.telemetry import TelemetryLog, telemetry_line
 from pynutd.service import PynutdService, make_service
 from pynutd.web.api import health
 from pynutd.web.metrics import render_metrics
+from tests.faults import failing_first
 
 
 def load(tmp_path: Path, ini: str) -> configmod.Config:
@@ -138,6 +139,27 @@ def test_telemetry_line(caplog: pytest.LogCaptureFixture) -> None:
     assert len(lines) == 2
     assert lines[0].startswith("[ups] Vin=225.6V, Vout=224.8V, Batt=13.6V, Load=")
     assert all(r.levelname == "INFO" for r in caplog.records if r.name == "pynutd.telemetry")
+    tlog.stop()
+
+
+def test_telemetry_log_outlives_a_failing_tick(caplog: pytest.LogCaptureFixture) -> None:
+    """A tick that raises or fails is logged, and the next poll's line is still written."""
+    from twisted.internet import task
+
+    from pynutd.ups import UpsRegistry, UpsState
+    clock = task.Clock()
+    state = UpsState("ups")
+    tlog = TelemetryLog(UpsRegistry([state]), clock, 0)
+    tlog.tick = failing_first(tlog.tick)  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO):
+        tlog.start()
+        clock.pump([1.0, 1.0])           # the raising tick, the failing tick
+        state.update({"ups.load": "14"}, clock.seconds())
+        clock.advance(1)
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert lines == ["[ups] Load=14%"]
+    errors = [r.getMessage()[:20] for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["telemetry log failed"] * 2
     tlog.stop()
 
 

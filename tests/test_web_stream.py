@@ -7,6 +7,7 @@ from typing import Any
 
 from pynutd.records.db import EntryKind, LogEntry
 from pynutd.web.stream import EVENT_BACKLOG, StreamHub
+from tests.faults import failing_first
 from tests.webhelpers import Call, connect, make_harness
 
 
@@ -61,6 +62,23 @@ def test_stream_reports_staleness_without_an_event() -> None:
     stale = [b for k, b in events_of(call)[before:] if k == "ups"]
     assert {b["name"]: b["availability"] for b in stale} == {"main": "DATA-STALE",
                                                              "spare": "DATA-STALE"}
+
+
+def test_stream_outlives_a_failing_tick() -> None:
+    """A tick or keep-alive that raises or fails is logged; changes and keep-alives go on."""
+    h = make_harness()
+    h.ctx.stream = hub = StreamHub(h.ctx)
+    hub.tick = failing_first(hub.tick)            # type: ignore[method-assign]
+    hub.keepalive = failing_first(hub.keepalive)  # type: ignore[method-assign]
+    hub.start()
+    call = Call(h.site, "GET", "/api/v1/stream")
+    h.clock.pump([1.0, 1.0])                      # the raising tick, the failing tick
+    h.main.update({"ups.load": "41"}, h.clock.seconds())
+    h.clock.advance(1)
+    assert events_of(call)[-1][1]["vars"]["ups.load"] == 41
+    h.clock.pump([1.0] * 43)                      # keep-alives at 15 and 30 s fail, 45 s goes
+    assert call.channel.transport.written.getvalue().count(b": keep-alive") == 1
+    hub.stop()
 
 
 def test_closed_streams_are_forgotten() -> None:

@@ -94,11 +94,11 @@ class HistoryService(Service):
         now = self.clock.seconds()
         self._rolled = now - self.config.raw_retention
         self.registry.subscribe(self.events.observe)
-        for func, period in ((self.sample, self.config.interval),
-                             (self.flush, self.config.flush_interval),
-                             (self.maintain, MAINTENANCE_INTERVAL)):
-            self._loops.append(start_loop(func, period, self.clock, log,
-                                          f"history {func.__name__}", now=True))
+        for func, period, what in ((self.sample, self.config.interval, "sample"),
+                                   (self.flush, self.config.flush_interval, "flush"),
+                                   (self.maintain, MAINTENANCE_INTERVAL, "maintenance")):
+            self._loops.append(start_loop(func, period, self.clock, log, f"history {what}",
+                                          now=True))
 
     def stop_sampling(self) -> None:
         """Stop the timers."""
