@@ -95,6 +95,11 @@ class Tokenizer:
     request split across TCP segments parses as if it came whole.  Its cost
     is linear in the input whatever the input: runs of ordinary bytes are
     consumed by one regex match each, never byte by byte.
+
+    While a line is being handed out, :attr:`offset` is where it ends in the
+    data given to :meth:`feed` (the byte after its newline, or after the
+    ``#`` of a parse error): upsd acts per 512-byte read, so the NUT port
+    needs to know which read a line came in.
     """
 
     def __init__(self) -> None:
@@ -104,6 +109,7 @@ class Tokenizer:
         self._physical = 1
         self._start = 1
         self.remaining = b""
+        self.offset = 0
 
     def feed(self, data: bytes) -> Iterator[Line]:
         """Parse ``data``; yield every line it completes, in order.
@@ -120,14 +126,16 @@ class Tokenizer:
                 eol = data.find(b"\n", pos)
                 if eol >= 0 and _PLAIN.fullmatch(data, pos, eol):
                     words = data[pos:eol].split()[:ARG_LIMIT]
-                    yield Line(tuple(w[:WORDLEN_LIMIT].decode("ascii") for w in words),
-                               self._start)
-                    pos = eol + 1
+                    pos = self.offset = eol + 1
                     self._physical += 1
+                    plain = Line(tuple(w[:WORDLEN_LIMIT].decode("ascii") for w in words),
+                                 self._start)
                     self._start = self._physical
+                    yield plain
                     continue
             pos, line = self._step(data, pos)
             if line is not None:
+                self.offset = pos
                 if line.error is not None:
                     self.remaining = data[pos:]
                     yield line

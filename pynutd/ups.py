@@ -30,6 +30,21 @@ STATUS_ORDER = ("OL", "OB", "DISCHRG", "CHRG", "LB", "HB", "OVER", "RB",
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+# C's tolower in the C locale: only A-Z fold (strcasecmp).
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def same_value(a: str, b: str) -> bool:
+    """Return whether two values are equal as NUT compares them (``strcasecmp``).
+
+    NUT's ``common/state.c:state_setinfo`` treats a value that differs only
+    in the case of its ASCII letters as no change, in the driver and in
+    upsd alike: ``SET VAR ups battery.type pbac`` on ``PbAc`` keeps ``PbAc``.
+    """
+    return a == b or (len(a) == len(b)
+                      and a.translate(_ASCII_LOWER) == b.translate(_ASCII_LOWER))
+
+
 def sort_key(name: str) -> str:
     """Return the key upsd sorts variable and command names by (strcasecmp)."""
     return name.lower()
@@ -194,7 +209,9 @@ class UpsState:
 
         Control characters in a value are dropped here, once for every
         reader, as upsd's parser drops them from what a driver reports: a
-        CR or LF must never reach a NUT reply, a log line or a page.
+        CR or LF must never reach a NUT reply, a log line or a page.  A
+        value equal to the current one but for letter case is no change and
+        the current one stays (:func:`same_value`), as in NUT.
         """
         specs = specs or {}
         changed: dict[str, str | None] = {}
@@ -209,6 +226,8 @@ class UpsState:
                 value = _CONTROL.sub("", value)
             key = name.lower()
             old = self._vars.get(key)
+            if old is not None and same_value(old.value, value):
+                value = old.value
             spec = specs.get(name) or (old.spec if old is not None else NUMBER)
             if old is None or old.value != value:
                 changed[name] = old.value if old is not None else None

@@ -58,6 +58,41 @@ class ProtocolTests(SynchronousTestCase):
         # A producer still registered would keep Twisted from ever closing it.
         self.assertIsNone(transport.producer)
 
+    def test_logout_with_a_later_line_in_its_read_stays_open(self):
+        """upsd's quirk, reproduced (issue 12.5): a complete line after LOGOUT in the
+        same 512-byte read is answered and undoes LOGOUT; the connection then
+        lives by the ordinary idle timeout."""
+        for data, reply in [
+                (b"LOGOUT\nNETVER\n", b"OK Goodbye\n1.3\n"),
+                (b"HELP x\nLOGOUT\nNETVER\n", b"ERR INVALID-ARGUMENT\nOK Goodbye\n1.3\n"),
+                (b"LOGOUT\n\n", b"OK Goodbye\nERR UNKNOWN-COMMAND\n"),
+                (b" " * (READ_SIZE - 14) + b"LOGOUT\nNETVER\n", b"OK Goodbye\n1.3\n")]:
+            proto, transport = self.connect()
+            proto.dataReceived(data)
+            self.assertEqual(transport.value(), reply, data)
+            self.assertFalse(transport.disconnecting, data)
+            proto.dataReceived(b"NETVER\n")
+            self.assertEqual(transport.value(), reply + b"1.3\n")
+            self.clock.advance(IDLE_TIMEOUT + 1)
+            self.assertTrue(transport.disconnecting)
+
+    def test_logout_as_last_line_of_its_read_closes(self):
+        """LOGOUT with no complete line after it in its 512-byte read closes at the end
+        of that read: later reads and slices are never answered (issue 12.5)."""
+        for first, later in [
+                (b"LOGOUT\n" + b" " * 600 + b"\nVER\n", b""),
+                (b"LOGOUT\nLOGOUT\n", b""), (b"LOGOUT\nVE", b"R\n"), (b"LOGOUT\n", b"VER\n"),
+                (b" " * (READ_SIZE - 7) + b"LOGOUT\nVER\n", b""),
+                (b" " * (READ_SIZE - 8) + b"LOGOUT\nVER\n", b""),
+                (b'LOGOUT\nGET VAR ups "a#b"\nVER\n', b"")]:
+            proto, transport = self.connect()
+            proto.dataReceived(first)
+            if later:
+                proto.dataReceived(later)
+            self.assertEqual(transport.value(), b"OK Goodbye\n" * first.count(b"LOGOUT"), first)
+            self.assertTrue(transport.disconnecting, first)
+            self.assertIsNone(transport.producer)
+
     def test_parse_error_drops_rest_of_read(self):
         """An unescaped # in quotes gets no reply and the rest of that read is dropped."""
         proto, transport = self.connect()
@@ -68,14 +103,14 @@ class ProtocolTests(SynchronousTestCase):
         self.assertFalse(transport.disconnecting)
 
     def test_long_reply_lines_are_cut_as_upsd_cuts_them(self):
-        """A reply line over 511 bytes is cut there and loses its newline."""
+        """A reply line over 511 characters is cut to 512 bytes and loses its newline."""
         proto, transport = self.connect()
         self.ups.update({"ups.id": "x" * 255}, self.clock.seconds())
         proto.dataReceived(b"GET VAR " + b"u" * 300 + b" ups.id\n")
         self.assertEqual(transport.value(), b"ERR UNKNOWN-UPS\n")
         transport.clear()
         proto.dataReceived(b"GET DESC ups " + b"v" * 512 + b"\n")
-        self.assertEqual(len(transport.value()), 511)
+        self.assertEqual(len(transport.value()), 512)
         self.assertFalse(transport.value().endswith(b"\n"))
 
     def test_idle_timeout(self):

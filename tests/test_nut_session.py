@@ -148,6 +148,18 @@ def test_chat(table):
     assert chat(session, table) == []
 
 
+def test_closing_means_the_last_line_was_logout():
+    """LOGOUT sets closing; any later line clears it, a bad or empty one too (upsd's
+    last_heard: LOGOUT zeroes it, every complete line sets it again, issue 12.5)."""
+    context, _, _ = make_context()
+    session = NutSession(context, "127.0.0.1")
+    steps = [("LOGOUT", True), ("VER", False), ("LOGOUT", True), ("", False),
+             ("LOGOUT", True), ("LOGOUT x", False), ("logout", True), ("LOGOUT", True)]
+    for line, closing in steps:
+        session.handle(line.split())
+        assert session.closing is closing, line
+
+
 def test_set_and_instcmd_reach_the_controller():
     """Accepted writes are forwarded with canonical names and the parameter rule."""
     context, _, controller = make_context()

@@ -34,6 +34,14 @@ def test_long_lines_are_cut_as_upsd_cuts_them():
     assert encode_reply(["\n" * 5 + "y" * 600]) == b"y" * MAX_LINE
 
 
+def test_line_cut_at_upsd_2_8_0_sizes():
+    """As measured on upsd 2.8.0 (issue 12.4): a 511-character line goes out
+    whole with its newline; a 512-character one as exactly 512 bytes, no newline."""
+    assert encode_reply(["a" * 511, "OK"]) == b"a" * 511 + b"\nOK\n"
+    assert encode_reply(["b" * 512, "OK"]) == b"b" * 512 + b"OK\n"
+    assert encode_reply(["c" * 513]) == b"c" * 512
+
+
 @given(st.lists(st.text(st.characters(max_codepoint=0x3000), max_size=600), max_size=5))
 def test_one_newline_per_line(lines):
     """Whatever the lines hold, the bytes hold one LF per line, each at its end (or

@@ -91,6 +91,20 @@ def test_every_chunk_size():
         assert got == expected, size
 
 
+def test_offset_is_where_each_line_ends():
+    """While a line is handed out, ``offset`` is the byte after its newline in
+    the data fed (after the ``#`` for a parse error), on the fast and the slow path."""
+    data = b'VER\nGET "VAR" ups x\n\nLIST UPS\nUSERNAME "a#b"\nVER\n'
+    tok = Tokenizer()
+    ends = [(line.words, tok.offset) for line in tok.feed(data)]
+    assert ends == [(("VER",), 4), (("GET", "VAR", "ups", "x"), 20), ((), 21),
+                    (("LIST", "UPS"), 30), (("USERNAME", "a"), 42)]
+    assert tok.remaining == b'b"\nVER\n'
+    tok = Tokenizer()
+    assert [tok.offset for _ in tok.feed(b"LIST ")] == []
+    assert [tok.offset for _ in tok.feed(b"VAR ups\nVER\n")] == [8, 12]
+
+
 def test_read_lines_numbers_and_errors():
     """File reading reports the physical line of each logical line and of errors."""
     data = b'[ups]\n driver = x\n desc = "a#b"\n\n port = "multi\nline"\nlast'

@@ -42,3 +42,33 @@ def test_check_value_refuses_control_characters(char):
     assert check_value(rw, "5") is None
     assert control_character(f"ok{char}") == f"U+{ord(char):04X}"
     assert control_character("ok") is None
+
+
+def test_a_value_changed_only_in_letter_case_is_no_change():
+    """As NUT's state_setinfo (strcasecmp): ``pbac`` on ``PbAc`` keeps ``PbAc``,
+    the snapshot is the same object and no change event is sent (issue 12.3)."""
+    ups = UpsState("ups")
+    events = []
+    ups.subscribe(events.append)
+    ups.update({"battery.type": "PbAc", "ups.status": "OL"}, 1.0)
+    before = ups.snapshot()
+    ups.update({"battery.type": "pbac", "ups.status": "ol"}, 2.0)
+    after = ups.snapshot()
+    assert after.value("battery.type") == "PbAc" and after.value("ups.status") == "OL"
+    assert after.variables is before.variables
+    assert len(events) == 1
+    ups.update({"battery.type": "PbAcid"}, 3.0)  # a real change still counts
+    assert ups.snapshot().value("battery.type") == "PbAcid"
+    assert events[-1].detail["changed"] == {"battery.type": "PbAc"}
+
+
+def test_letter_case_folds_as_strcasecmp_does():
+    """Only ASCII letters fold, as C's strcasecmp in the C locale: ``É`` is not ``é``."""
+    ups = UpsState("ups")
+    ups.update({"ups.location": "Büro É"}, 1.0)
+    ups.update({"ups.location": "bÜRO É"}, 2.0)  # Ü is not ü
+    assert ups.snapshot().value("ups.location") == "bÜRO É"
+    ups.update({"ups.location": "BÜro É"}, 3.0)  # only ASCII letters differ
+    assert ups.snapshot().value("ups.location") == "bÜRO É"
+    ups.update({"ups.location": "BÜro é"}, 4.0)
+    assert ups.snapshot().value("ups.location") == "BÜro é"

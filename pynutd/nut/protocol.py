@@ -6,6 +6,13 @@ the replies in batches: upsd writes a LIST one line at a time with Nagle
 on, which costs a delayed-ACK stall per LIST, so a pipelined burst is
 answered with as few writes as possible.
 
+upsd reads a client 512 bytes at a time and acts per read
+(``server/upsd.c:client_readline``), and two of its behaviours depend on
+where those reads end, so pynutd counts every received chunk in the same
+512-byte slices: a parse error drops the rest of its slice, and LOGOUT
+closes the connection at the end of its slice unless a later complete line
+in that slice undid it (see :meth:`NutProtocol._next_line`).
+
 A client that pipelines requests and never reads its replies must not grow
 the server's memory.  The protocol is the transport's streaming producer:
 when more than the transport's buffer size (64 KiB) waits unsent, Twisted
@@ -36,8 +43,8 @@ log = logging.getLogger(__name__)
 
 # upsd drops a client that sent no complete line for 60 s (not configurable).
 IDLE_TIMEOUT = 60
-# upsd reads at most this much at once; after a parse error it drops the
-# rest of that read, so pynutd drops the rest of the same 512-byte slice.
+# upsd reads at most this much at once (SMALLBUF); after a parse error it
+# drops the rest of that read, and LOGOUT takes effect at the end of it.
 READ_SIZE = 512
 # Replies are written once this much is ready: Twisted's transport buffer
 # size, so a batch that fills it pauses the protocol at once.
@@ -58,6 +65,9 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
         self._inbox: deque[bytes] = deque()
         self._read = b""
         self._lines: Iterator[Line] | None = None
+        # The 512-byte slice of self._read the last line came in.
+        self._slice = 0
+        self._logout_due = False
         self._paused = False
         self._closed = False
 
@@ -123,20 +133,37 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
             return
         if batch:
             self.transport.write(b"".join(batch))  # type: ignore[union-attr]
-        if self.session.closing and self._lines is None and not self._inbox:
-            # After LOGOUT, once what was received with it is answered.
+        if self._logout_due:
             self.close()
 
     def _next_line(self) -> Line | None:
-        """Return the next complete line received, or None when there is none yet."""
+        """Return the next complete line to answer, or None when there is none yet.
+
+        Reproduces upsd's LOGOUT, quirk included.  upsd's LOGOUT zeroes the
+        client's ``last_heard``, and the main loop drops the client at its
+        next idle check, which comes right after the current read is
+        handled; but every complete line sets ``last_heard`` to now, so a
+        line after LOGOUT in the same read undoes it and the connection
+        stays (``LOGOUT\\nVER\\n`` in one write: both answered, connection
+        kept).  The session's ``closing`` says whether the last line was
+        LOGOUT; here, a LOGOUT that is still the last line when its slice
+        has no further complete line (or hits a parse error) ends the
+        connection, and what follows is never read.
+        """
+        assert self.session is not None
         while True:
             if self._lines is not None:
                 line = next(self._lines, None)
+                where = (self.tokenizer.offset - 1) // READ_SIZE
+                if self.session.closing and (line is None or line.error or where != self._slice):
+                    self._logout_due = True
+                    return None
                 if line is None:
                     self._lines = None
                 elif line.error:
                     self._drop_rest_of_slice(line)
                 else:
+                    self._slice = where
                     return line
             elif self._inbox:
                 self._read = self._inbox.popleft()
@@ -149,8 +176,7 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
         # and parsing starts afresh after it.
         assert self.session is not None
         log.info("parse error from %s: %s", self.session.address, line.error)
-        consumed = len(self._read) - len(self.tokenizer.remaining)
-        resume = ((consumed - 1) // READ_SIZE + 1) * READ_SIZE
+        resume = ((self.tokenizer.offset - 1) // READ_SIZE + 1) * READ_SIZE
         self.tokenizer = Tokenizer()
         # Slice boundaries stay multiples of READ_SIZE from the read's start.
         self._read = self._read[resume:]

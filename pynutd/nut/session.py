@@ -112,8 +112,10 @@ _COMMANDS: Mapping[str, Any] | None = None
 class NutSession:
     """The protocol state of one client connection.
 
-    ``closing`` becomes true after ``LOGOUT``: the transport closes the
-    connection once the reply is written.
+    ``closing`` is true while the last line answered was ``LOGOUT``: upsd
+    zeroes the client's idle time on LOGOUT, and any later complete line
+    sets it again.  The transport decides when to close (at the end of
+    upsd's 512-byte read, :mod:`pynutd.nut.protocol`).
     """
 
     def __init__(self, context: ServerContext, address: str) -> None:
@@ -127,6 +129,8 @@ class NutSession:
 
     def handle(self, words: list[str] | tuple[str, ...]) -> list[str]:
         """Answer one request line; return the reply lines (no newlines)."""
+        # Every complete line counts as heard: it undoes an earlier LOGOUT.
+        self.closing = False
         if not words:
             return [NutError(ErrCode.UNKNOWN_COMMAND).line]
         command = _commands().get(words[0].upper())

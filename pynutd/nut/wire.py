@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from pynutd.parseconf import encode
 from pynutd.ups import VarSpec
 
-# upsd formats each reply line into a 512-byte buffer (NUT_NET_ANSWER_MAX):
-# a longer line is cut to 511 bytes and so loses its newline.
-MAX_LINE = 511
+# upsd formats each reply line, newline included, with vsnprintf into a
+# buffer of NUT_NET_ANSWER_MAX+1 = 513 bytes (server/upsd.c:sendback): at
+# most 512 bytes go out.  A line of 511 characters keeps its newline; a
+# longer one is cut to exactly 512 bytes and loses it, so the next reply
+# runs into it.
+MAX_LINE = 512
 
 # No reply line may carry a control byte: a CR or LF inside a value would
 # end the line early and let a value forge reply lines (``VAR ups
