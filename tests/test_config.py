@@ -157,7 +157,7 @@ BAD = [
     ({"ups_conf": "", "pynutd_conf": "[web]\nport = 80\n[web\n"}, "pynutd.conf:3: bad section header '[web'"),
     ({"ups_conf": "", "pynutd_conf": "[Web]\n[web]\n"}, "pynutd.conf:2: section [web] is already on line 1"),
     ({"ups_conf": "", "pynutd_conf": "[web]\n[]\n"}, "pynutd.conf:2: bad section header '[]'"),
-    ({"ups_conf": "", "pynutd_conf": "[mqtt]\nhost = x\n"}, "pynutd.conf:1: unknown section [mqtt]"),
+    ({"ups_conf": "", "pynutd_conf": "[snmp]\nhost = x\n"}, "pynutd.conf:1: unknown section [snmp]"),
     ({"ups_conf": "", "pynutd_conf": b"[web]\nport = 80\n# caf\xe9\n"},
      "pynutd.conf:3: not UTF-8 text (byte 0xe9)"),
     ({"ups_conf": "", "pynutd_conf": "[web]\nport = 8\x0080\n"},

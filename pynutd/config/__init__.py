@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pynutd.config.alerts import AlertConfig
 from pynutd.config.errors import ConfigError
+from pynutd.config.mqttconf import MqttConfig, ZeroconfConfig
 from pynutd.config.nutlines import world_readable
 from pynutd.config.pynutdconf import (
     HistoryConfig,
@@ -43,6 +44,8 @@ class Config:
     history: HistoryConfig = field(default_factory=lambda: PynutdConf().history)
     alerts: AlertConfig = field(default_factory=AlertConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
+    zeroconf: ZeroconfConfig = field(default_factory=ZeroconfConfig)
     globals: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -70,14 +73,17 @@ def load(confdir: str | Path) -> Config:
     upsd = load_upsd_conf(base / "upsd.conf", warnings)
     users = load_users(base / "upsd.users", warnings)
     warnings.extend(_certfile_warning(base, upsd.certfile))
-    ini = load_pynutd_conf(base / "pynutd.conf", base, (s.name for s in ups))
+    ini = load_pynutd_conf(base / "pynutd.conf", base, (s.name for s in ups), users)
+    if ini.mqtt.password is not None and world_readable(base / "pynutd.conf"):
+        warnings.append(f"{base / 'pynutd.conf'} is world readable; it holds the MQTT "
+                        "password (chmod o-rwx)")
     return Config(confdir=base, ups=ups, upsd=upsd, users=users, web=ini.web,
-                  history=ini.history, alerts=ini.alerts, log=ini.log,
-                  globals=glob, warnings=tuple(warnings))
+                  history=ini.history, alerts=ini.alerts, log=ini.log, mqtt=ini.mqtt,
+                  zeroconf=ini.zeroconf, globals=glob, warnings=tuple(warnings))
 
 
 __all__ = [
     "DEFAULT_LISTEN", "NUT_PORT", "AlertConfig", "Config", "ConfigError", "HistoryConfig",
-    "LogConfig", "UpsSection", "UpsdConf", "User", "WebConfig", "load", "load_ups_conf",
-    "load_upsd_conf", "load_users", "parse_duration",
+    "LogConfig", "MqttConfig", "UpsSection", "UpsdConf", "User", "WebConfig", "ZeroconfConfig",
+    "load", "load_ups_conf", "load_upsd_conf", "load_users", "parse_duration",
 ]

@@ -1,4 +1,5 @@
-"""pynutd.conf's sections as frozen dataclasses: ``[web]``, ``[history]``, ``[alerts]``, ``[log]``.
+"""pynutd.conf's sections as frozen dataclasses: ``[web]``, ``[history]``, ``[alerts]``, ``[log]``,
+``[mqtt]``, ``[zeroconf]``.
 
 Every key is checked here, when the file is read, so a mistake stops pynutd
 with ``pynutd.conf:line: [section] message`` before anything listens.  The
@@ -17,6 +18,16 @@ from pynutd.config import addresses, values
 from pynutd.config.alerts import RULES, AlertConfig, Rule
 from pynutd.config.errors import ConfigError
 from pynutd.config.ini import Entry, Section, read_ini
+from pynutd.config.mqttconf import (
+    MQTTS_PORT,
+    MqttConfig,
+    ZeroconfConfig,
+    account,
+    broker_host,
+    client_id,
+    secret,
+    topic,
+)
 
 DEFAULT_VARIABLES = (
     "battery.charge", "battery.runtime", "battery.voltage", "input.voltage",
@@ -77,6 +88,8 @@ class PynutdConf:
         default_factory=lambda: HistoryConfig(raw_retention=IN_MEMORY_RAW_RETENTION))
     alerts: AlertConfig = field(default_factory=AlertConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
+    zeroconf: ZeroconfConfig = field(default_factory=ZeroconfConfig)
 
 
 class _Reader:
@@ -237,19 +250,84 @@ def parse_alerts(path: str, sections: list[Section], ups_names: Iterable[str]) -
     return AlertConfig(rules, per_ups, notifycmd)
 
 
-SECTIONS = ("web", "history", "alerts", "alerts:UPS", "log")
+def _readable(confdir: Path) -> Callable[[str], str]:
+    """A file path (relative to the configuration directory) that can be read now."""
+    def parse(text: str) -> str:
+        name = _path(confdir)(text)
+        if name is None:
+            raise ValueError("needs a file name")
+        try:
+            with open(name, "rb"):
+                pass
+        except OSError as exc:
+            raise ValueError(f"cannot read {name}: {exc.strerror}") from None
+        return name
+    return parse
 
 
-def load_pynutd_conf(path: Path, confdir: Path, ups_names: Iterable[str]) -> PynutdConf:
-    """Read pynutd.conf (absent: every default); raise ConfigError at the first mistake."""
+def parse_mqtt(path: str, section: Section, confdir: Path,
+               user_names: Iterable[str] = ()) -> MqttConfig:
+    """Read ``[mqtt]``: the broker, TLS files, topics, discovery and commands_user.
+
+    ``host`` is required unless ``enabled = no``; ``commands_user`` must be
+    an account of upsd.users (``user_names``).
+    """
+    reader = _Reader(path, section)
+    parsers: dict[str, Callable[[str], Any]] = {
+        "enabled": _flag, "host": broker_host, "port": lambda t: values.integer(t, 1, 65535),
+        "username": account, "password": secret, "tls": _flag,
+        "cafile": _readable(confdir), "certfile": _readable(confdir),
+        "keyfile": _readable(confdir), "client_id": client_id, "topic_prefix": topic,
+        "discovery_prefix": topic, "discovery": _flag, "commands_user": account,
+        "legacy_topic": topic,
+    }
+    reader.known(parsers)
+    found = {e.key: reader.check(e, parsers[e.key]) for e in section.entries}
+    if not found.pop("enabled", True):
+        return MqttConfig()
+    if "host" not in found:
+        raise reader.error(None, "host is required (the MQTT broker's name or address)")
+    for key, needs in (("password", "username"), ("keyfile", "certfile")):
+        if key in found and needs not in found:
+            raise reader.error(section.get(key), f"{key} needs {needs}")
+    user = section.get("commands_user")
+    if user is not None and found["commands_user"] not in set(user_names):
+        raise reader.error(user, f"commands_user {found['commands_user']!r} is no account "
+                           "in upsd.users")
+    found["tls"] = found.get("tls", False) or any(
+        k in found for k in ("cafile", "certfile", "keyfile"))
+    if found["tls"] and "port" not in found:
+        found["port"] = MQTTS_PORT
+    return MqttConfig(**found)
+
+
+def parse_zeroconf(path: str, section: Section, confdir: Path) -> ZeroconfConfig:
+    """Read ``[zeroconf]``: enabled."""
+    reader = _Reader(path, section)
+    reader.known(("enabled",))
+    return ZeroconfConfig(**{e.key: reader.check(e, _flag) for e in section.entries})
+
+
+SECTIONS = ("web", "history", "alerts", "alerts:UPS", "log", "mqtt", "zeroconf")
+
+
+def load_pynutd_conf(path: Path, confdir: Path, ups_names: Iterable[str],
+                     user_names: Iterable[str] = ()) -> PynutdConf:
+    """Read pynutd.conf (absent: every default); raise ConfigError at the first mistake.
+
+    ``user_names`` are upsd.users' accounts, for ``[mqtt] commands_user``.
+    """
     where = str(path)
     found: dict[str, Any] = {}
     alerts: list[Section] = []
-    simple = {"web": parse_web, "history": parse_history, "log": parse_log}
+    simple = {"web": parse_web, "history": parse_history, "log": parse_log,
+              "zeroconf": parse_zeroconf}
     for section in read_ini(path):
         name = section.name.lower()
         if name in simple:
             found[name] = simple[name](where, section, confdir)
+        elif name == "mqtt":
+            found[name] = parse_mqtt(where, section, confdir, user_names)
         elif name == "alerts" or name.startswith("alerts:"):
             alerts.append(section)
         else:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pynutd.telemetry_json import hms, seed_telemetry
 from pynutd.ups import Availability
-from pynutd.web import api_v1, history_api, stream, views, writes
+from pynutd.web import api_v1, history_api, stream, writes
 from pynutd.web.context import WebContext
 from pynutd.web.http import ApiError, ApiRequest, Reply, Route, Router, path
 
@@ -34,7 +35,7 @@ def telemetry(ctx: WebContext, req: ApiRequest) -> Reply:
     available = snap.availability(now, ctx.maxage) is Availability.OK
     alarm = snap.value("ups.alarm")
     alarms = [a["message"] for a in ctx.alert_list(state.name)] + ([alarm] if alarm else [])
-    body = views.seed_telemetry(snap, now, ctx.started, available, alarms, ctx.tz)
+    body = seed_telemetry(snap, now, ctx.started, available, alarms, ctx.tz)
     return Reply(body, headers=CORS, indent=2)
 
 
@@ -42,7 +43,7 @@ def health(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
     """GET /api/health: the seed's liveness answer, plus each optional part's state."""
     now = ctx.now()
     body: dict[str, Any] = {
-        "status": "running", "uptime": views.hms(now - ctx.started),
+        "status": "running", "uptime": hms(now - ctx.started),
         # Naive local time, as the seed's datetime.now().isoformat().
         "timestamp": datetime.fromtimestamp(now, ctx.tz).replace(tzinfo=None).isoformat()}
     if ctx.parts:   # {"history": "ok", "web": "ok"} or "off: <why>" (pynutd.parts)
