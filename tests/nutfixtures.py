@@ -6,7 +6,7 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred, fail, succeed
 
 from pynutd.config import User
-from pynutd.drivers.base import CommandRejected
+from pynutd.control import CommandRejected
 from pynutd.nut.descriptions import Descriptions
 from pynutd.nut.session import NutSession, ServerContext
 from pynutd.ups import UpsRegistry, UpsState, VarSpec

@@ -9,7 +9,7 @@ import pytest
 from twisted.internet import task
 
 from pynutd.config import UpsSection
-from pynutd.drivers.base import CommandUnknown, DeviceError
+from pynutd.control import CommandUnknown, DeviceError
 from pynutd.drivers.dummy import create
 from pynutd.ups import VarSpec
 

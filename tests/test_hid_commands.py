@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hidtools.hid import ReportDescriptor as HtDescriptor
 
-from pynutd.drivers.base import CommandRejected
+from pynutd.control import CommandRejected
 from pynutd.drivers.hid.dumps import from_hex
 from tests.hidfakes import DATA, FIXTURES, Rig
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pynutd.drivers.base import DeviceError
+from pynutd.control import DeviceError
 from pynutd.drivers.hid.converters import (
     Context,
     kelvin_celsius,

@@ -150,7 +150,8 @@ def test_poll_errors_count_failed_connects() -> None:
     from pathlib import Path
 
     from pynutd.config import UpsSection
-    from pynutd.drivers.base import DeviceError, Poller
+    from pynutd.control import DeviceError
+    from pynutd.drivers.base import Poller
 
     class Broken:
         name, version = "broken", "0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from pynutd.drivers.base import DeviceError
+from pynutd.control import DeviceError
 from pynutd.drivers.modbus.bus import RtuBusProtocol
 from pynutd.drivers.modbus.rtu import (
     ExceptionResponse,

@@ -6,7 +6,7 @@ import struct
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from pynutd.drivers.base import CommandRejected
+from pynutd.control import CommandRejected
 from pynutd.drivers.must_ep20.decode import (
     decode_settings,
     decode_status,

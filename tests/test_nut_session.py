@@ -198,7 +198,7 @@ def test_tracking(result, final):
     if result == "ok":
         controller.pending.callback(None)
     elif result == "rejected":
-        from pynutd.drivers.base import CommandRejected
+        from pynutd.control import CommandRejected
         controller.pending.errback(CommandRejected("bad"))
     else:
         controller.pending.errback(OSError("gone"))

@@ -7,7 +7,8 @@ from twisted.internet.defer import Deferred
 from twisted.trial.unittest import SynchronousTestCase
 
 from pynutd.config import UpsSection
-from pynutd.drivers.base import DeviceError, Poller, Update, poll_once
+from pynutd.control import DeviceError
+from pynutd.drivers.base import Poller, Update, poll_once
 from pynutd.ups import Availability, UpsState, VarSpec
 
 SECTION = UpsSection(name="ups", driver="test", port="/dev/null", desc=None,

@@ -210,7 +210,7 @@ def test_driver_messages_are_logged_escaped(caplog: pytest.LogCaptureFixture) ->
     """A driver's refusal text with a line break is logged on one line."""
     from twisted.internet.defer import fail
 
-    from pynutd.drivers.base import CommandRejected
+    from pynutd.control import CommandRejected
     h = make_harness()
     caplog.set_level(logging.INFO, logger="pynutd")
     h.controller.instcmd = lambda name, param: fail(  # type: ignore[method-assign]

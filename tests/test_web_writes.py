@@ -142,7 +142,7 @@ def test_device_answers(result: str, status: int, text: str) -> None:
     if result == "unknown":
         from twisted.internet.defer import fail
 
-        from pynutd.drivers.base import CommandUnknown
+        from pynutd.control import CommandUnknown
         h.controller.instcmd = lambda name, param: fail(CommandUnknown("no"))  # type: ignore
     response = request(h.site, "POST", INSTCMD, b"", basic("admin", "adminpw"))
     assert (response.status, response.json()["error"]) == (status, text)

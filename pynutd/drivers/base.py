@@ -21,21 +21,14 @@ from twisted.python.failure import Failure
 
 from pynutd import __version__
 from pynutd.config import UpsSection
+from pynutd.control import (  # noqa: F401 - still imported from here by some callers
+    CommandRejected,
+    CommandUnknown,
+    DeviceError,
+)
 from pynutd.ups import UpsState, VarSpec
 
 log = logging.getLogger(__name__)
-
-
-class DeviceError(Exception):
-    """The device did not answer, answered wrongly, or went away."""
-
-
-class CommandRejected(Exception):
-    """The device or driver refused a SET VAR or INSTCMD argument."""
-
-
-class CommandUnknown(Exception):
-    """The driver does not handle this command or variable (NUT's STAT_*_UNKNOWN)."""
 
 
 @dataclass(frozen=True, slots=True)

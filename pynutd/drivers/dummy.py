@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from pynutd.config import UpsSection
-from pynutd.drivers.base import CommandUnknown, DeviceError, Update
+from pynutd.control import CommandUnknown, DeviceError
+from pynutd.drivers.base import Update
 from pynutd.parseconf import read_lines
 from pynutd.ups import VarSpec
 

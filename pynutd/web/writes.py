@@ -1,8 +1,9 @@
 """The write side of REST API v1: SET VAR and INSTCMD over HTTP Basic auth.
 
 A user has exactly the rights upsd.users gives on the NUT port
-(:mod:`pynutd.nut.auth`), and values follow NUT's SET VAR rules
-(:func:`pynutd.ups.check_value`).  Checks run in this order: credentials
+(:mod:`pynutd.nut.auth`); the request then goes through the same write
+contract as the NUT port's (:mod:`pynutd.control`: NUT's value rules, the
+log line, the event record).  Checks run in this order: credentials
 (401), UPS (404), rights (403), availability (503), variable or command
 (404), value (400).  A value or command parameter holding a control
 character (CR, LF, NUL, ...) is refused here, whatever the NUT side's own
@@ -22,9 +23,16 @@ from urllib.parse import parse_qs
 from twisted.internet.defer import Deferred
 
 from pynutd.config import User
-from pynutd.drivers.base import CommandRejected, CommandUnknown
+from pynutd.control import (
+    CommandRejected,
+    CommandUnknown,
+    NoController,
+    Requester,
+    ValueRefused,
+    request_instcmd,
+    request_set,
+)
 from pynutd.nut import auth
-from pynutd.ups import check_value, record_outcome
 from pynutd.web.context import WebContext
 from pynutd.web.escape import escape, first_control
 from pynutd.web.http import ApiError, ApiRequest, Route, path
@@ -134,16 +142,14 @@ def set_var(ctx: WebContext, req: ApiRequest) -> Deferred[Any]:
         raise ApiError(404, f"Parameter {req.params['name']} on device {state.name} not found")
     value = body_value(req, required=True) or ""
     refuse_controls("value", value, "INVALID-VALUE")
-    problem = check_value(var.spec, value)
-    if problem is not None:
-        raise ApiError(400, f"{var.name} does not accept {value!r}: {problem}", nut_error=problem)
-    if state.controller is None:
-        raise ApiError(500, f"Failed to set {var.name} on device {state.name}")
-    log.info("Set variable: %s@web:%s set %s on %s to %s", user.name, req.peer(),
-             var.name, state.name, escape(value))
-    asked = record_outcome(state, "setvar", ctx.clock,
-                           {"var": var.name, "value": value, "address": f"web:{req.peer()}"},
-                           user.name, state.controller.set_var(var.name, value))
+    who = Requester(user.name, f"web:{req.peer()}")
+    try:
+        asked = request_set(state, var.name, var.spec, value, who, ctx.clock)
+    except ValueRefused as refused:
+        raise ApiError(400, f"{var.name} does not accept {value!r}: {refused.code}",
+                       nut_error=refused.code) from None
+    except NoController:
+        raise ApiError(500, f"Failed to set {var.name} on device {state.name}") from None
     d = _await(ctx, asked, f"set {var.name}", state.name)
     d.addCallback(lambda _: f"Variable {var.name} on device {state.name} saved successfully")
     return d
@@ -161,13 +167,11 @@ def instcmd(ctx: WebContext, req: ApiRequest) -> Deferred[Any]:
         raise ApiError(403, f"user {user.name} may not run {cmd} (instcmds)")
     param = body_value(req, required=False)
     refuse_controls("parameter", param, "INVALID-ARGUMENT")
-    if state.controller is None:
-        raise ApiError(500, f"Failed to run {cmd} on device {state.name}")
-    log.info("Instant command: %s@web:%s did %s%s on %s", user.name, req.peer(), cmd,
-             f" {escape(param)}" if param is not None else "", state.name)
-    asked = record_outcome(state, "instcmd", ctx.clock,
-                           {"command": cmd, "param": param, "address": f"web:{req.peer()}"},
-                           user.name, state.controller.instcmd(cmd, param))
+    who = Requester(user.name, f"web:{req.peer()}")
+    try:
+        asked = request_instcmd(state, cmd, param, who, ctx.clock)
+    except (ValueRefused, NoController):
+        raise ApiError(500, f"Failed to run {cmd} on device {state.name}") from None
     d = _await(ctx, asked, f"run {cmd}", state.name)
     d.addCallback(lambda _: f"Command {cmd} on device {state.name} run successfully")
     return d

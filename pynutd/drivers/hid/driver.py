@@ -28,7 +28,8 @@ from twisted.internet.defer import Deferred, inlineCallbacks
 from twisted.internet.task import deferLater
 
 from pynutd.config import UpsSection
-from pynutd.drivers.base import CommandRejected, DeviceError, Update
+from pynutd.control import CommandRejected, DeviceError
+from pynutd.drivers.base import Update
 from pynutd.drivers.hid.bind import (
     DeviceMap,
     apply_fixes,

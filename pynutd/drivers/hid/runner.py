@@ -18,7 +18,7 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
-from pynutd.drivers.base import DeviceError
+from pynutd.control import DeviceError
 from pynutd.drivers.hid.device import HidBackend
 
 T = TypeVar("T")

@@ -19,7 +19,7 @@ from twisted.internet.error import ConnectionDone
 from twisted.internet.protocol import Protocol, connectionDone
 from twisted.python.failure import Failure
 
-from pynutd.drivers.base import DeviceError
+from pynutd.control import DeviceError
 from pynutd.drivers.modbus.rtu import Request, Response, parse_response
 
 Validator = Callable[[Response], "str | None"]

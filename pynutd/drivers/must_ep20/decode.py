@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pynutd.drivers.base import CommandRejected
+from pynutd.control import CommandRejected
 from pynutd.drivers.must_ep20.tables import (
     ALARM_BITS,
     AVR_TOKENS,

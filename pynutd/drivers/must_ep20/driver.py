@@ -28,7 +28,8 @@ from typing import Any
 from twisted.internet.defer import Deferred, ensureDeferred
 
 from pynutd.config import UpsSection
-from pynutd.drivers.base import CommandRejected, CommandUnknown, DeviceError, Update
+from pynutd.control import CommandRejected, CommandUnknown, DeviceError
+from pynutd.drivers.base import Update
 from pynutd.drivers.modbus.bus import RtuBusProtocol
 from pynutd.drivers.modbus.rtu import (
     ExceptionResponse,
