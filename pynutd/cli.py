@@ -8,32 +8,64 @@ message and exit status 2.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Protocol
 
 from pynutd import __version__
 from pynutd.config import ConfigError
+from pynutd.logfile import FORMAT
 
 log = logging.getLogger("pynutd")
 
-# Sub-commands, each a module with add_arguments(parser) and run(args) -> int.
-TOOLS = {
-    "scan": ("pynutd.tools.scan", "list serial ports and HID UPSes with a ups.conf section"),
-    "read": ("pynutd.tools.read", "print one UPS's readings once, as JSON"),
-    "simulate": ("pynutd.sim.cli", "run a simulated device on a pseudo-terminal"),
-    "killpower": ("pynutd.tools.killpower", "tell the UPS to cut power (upsmon's last step)"),
+
+class Tool(Protocol):
+    """A sub-command: a module with these two functions."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Add the sub-command's options to ``parser``."""
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Do the work; return the exit status."""
+
+
+def _scan() -> Tool:
+    from pynutd.tools import scan
+    return scan
+
+
+def _read() -> Tool:
+    from pynutd.tools import read
+    return read
+
+
+def _simulate() -> Tool:
+    from pynutd.sim import cli
+    return cli
+
+
+def _killpower() -> Tool:
+    from pynutd.tools import killpower
+    return killpower
+
+
+# Sub-command -> (loader, help).  A tool whose module cannot be imported in
+# this build is listed, and says so when run.
+TOOLS: dict[str, tuple[Callable[[], Tool], str]] = {
+    "scan": (_scan, "list serial ports and HID UPSes with a ups.conf section"),
+    "read": (_read, "print one UPS's readings once, as JSON"),
+    "simulate": (_simulate, "run a simulated device on a pseudo-terminal"),
+    "killpower": (_killpower, "tell the UPS to cut power (upsmon's last step)"),
 }
 
 
-def setup_logging(verbose: int, logfile: str | None = None) -> None:
-    """Log to stderr (and optionally a file), INFO by default."""
+def setup_logging(verbose: int) -> None:
+    """Log to stderr, INFO by default (DEBUG with -v); Twisted's log goes there too."""
     level = logging.DEBUG if verbose else logging.INFO
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, stream=sys.stderr, format=FORMAT)
     from twisted.python import log as twlog
     twlog.PythonLoggingObserver(loggerName="twisted").start()
 
@@ -53,13 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --demo: web port (default 8080)")
     parser.add_argument("-v", "--verbose", action="count", default=0)
     sub = parser.add_subparsers(dest="tool")
-    for name, (module, help_text) in TOOLS.items():
-        tool = sub.add_parser(name, help=help_text)
-        tool.set_defaults(tool_module=module)
+    for name, (load, help_text) in TOOLS.items():
+        parser_of_tool = sub.add_parser(name, help=help_text)
         try:
-            importlib.import_module(module).add_arguments(tool)
+            tool = load()
         except ImportError:
-            tool.set_defaults(tool_missing=True)
+            parser_of_tool.set_defaults(tool_impl=None)
+            continue
+        tool.add_arguments(parser_of_tool)
+        parser_of_tool.set_defaults(tool_impl=tool)
     return parser
 
 
@@ -103,7 +137,7 @@ def run_server(args: argparse.Namespace) -> int:
         if workdir is not None:
             workdir.announce()
 
-    def on_hup(signum: int, frame: Any) -> None:
+    def on_hup(signum: int, frame: FrameType | None) -> None:
         reactor.callFromThread(service.reload)  # type: ignore[attr-defined]
 
     reactor.callWhenRunning(start)
@@ -123,12 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.verbose)
     if args.tool is None:
         return run_server(args)
-    if getattr(args, "tool_missing", False):
+    tool: Tool | None = args.tool_impl
+    if tool is None:
         print(f"pynutd: {args.tool} is not available in this build", file=sys.stderr)
         return 2
     try:
-        result: int = importlib.import_module(args.tool_module).run(args)
+        return tool.run(args)
     except ConfigError as exc:
         print(f"pynutd: {exc}", file=sys.stderr)
         return 2
-    return result

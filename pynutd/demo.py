@@ -2,12 +2,12 @@
 
 Each provider in :data:`DEMO_PROVIDERS` may start a simulator on the reactor
 and returns the ups.conf sections that point real drivers at it, so the demo
-exercises the same code paths as real hardware.
+exercises the same code paths as real hardware.  Providers are loaded by
+small functions that import them only when the demo runs.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import shutil
 import tempfile
@@ -17,12 +17,26 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# "module:function"; function(reactor, workdir) -> list of ups.conf sections.
-DEMO_PROVIDERS = [
-    "pynutd.drivers.dummy:demo_sections",
-    "pynutd.sim.must_ep20:demo_sections",
-    "pynutd.sim.hid_virtual:demo_sections",
-]
+# provider(reactor, workdir) -> the ups.conf sections of the devices it started.
+Provider = Callable[[Any, "DemoWorkdir"], list[str]]
+
+
+def _dummy() -> Provider:
+    from pynutd.drivers.dummy import demo_sections
+    return demo_sections
+
+
+def _must_ep20() -> Provider:
+    from pynutd.sim.must_ep20 import demo_sections
+    return demo_sections
+
+
+def _hid_virtual() -> Provider:
+    from pynutd.sim.hid_virtual import demo_sections
+    return demo_sections
+
+
+DEMO_PROVIDERS: tuple[Callable[[], Provider], ...] = (_dummy, _must_ep20, _hid_virtual)
 
 UPSD_USERS = """\
 # Demo accounts.  monuser/secret is what Synology DSM insists on.
@@ -73,11 +87,11 @@ def prepare(reactor: Any, port: int, web_port: int) -> DemoWorkdir:
     path = Path(tempfile.mkdtemp(prefix="pynutd-demo-"))
     sections: list[str] = []
     workdir = DemoWorkdir(path, port, web_port, [])
-    for target in DEMO_PROVIDERS:
-        module_name, func = target.split(":")
+    for load in DEMO_PROVIDERS:
         try:
-            provider = getattr(importlib.import_module(module_name), func)
-        except (ImportError, AttributeError):
+            provider = load()
+        except ImportError as exc:   # a part missing from this build: demo the rest
+            log.debug("demo provider unavailable: %s", exc)
             continue
         sections.extend(provider(reactor, workdir))
     workdir.names = [s.split("]", 1)[0].lstrip("[").strip() for s in sections]

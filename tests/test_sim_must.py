@@ -218,8 +218,11 @@ class CliTests(SynchronousTestCase):
     """The simulate sub-command's table and argument checks."""
 
     def test_table(self) -> None:
-        """must-ep20 is a row of the simulator table."""
-        self.assertEqual(cli.SIMULATORS["must-ep20"], "pynutd.sim.must_ep20:main")
+        """must-ep20 is a row of the simulator table: this module's scenarios and main."""
+        from pynutd.sim import must_ep20
+        simulator = cli.SIMULATORS["must-ep20"]()
+        self.assertIs(simulator.main, must_ep20.main)
+        self.assertEqual(set(simulator.scenarios), set(SCENARIOS))
 
     def test_unknown_scenario(self) -> None:
         """An unknown scenario is refused before anything starts."""

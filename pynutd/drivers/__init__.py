@@ -1,8 +1,11 @@
 """Drivers by the name ups.conf gives them, imported only when configured.
 
-Each entry names ``module:function``; the function is called as
-``create(section, reactor)`` and returns a :class:`~pynutd.drivers.base.Driver`
-or raises :class:`~pynutd.config.ConfigError`.  NUT's own names are used so an
+:data:`DRIVERS` maps a driver name to a loader: a small function that
+imports the driver's module when called and returns its
+:data:`DriverFactory`, so a ups.conf without a HID UPS never imports
+hidapi.  The factory is called as ``create(section, reactor, hid_openers)``
+and returns a :class:`~pynutd.drivers.base.Driver` or raises
+:class:`~pynutd.config.ConfigError`.  NUT's own names are used so an
 existing ups.conf works unchanged.  One package per device family:
 :mod:`.hid` (usbhid-ups), :mod:`.must_ep20` over :mod:`.modbus`; the dummy
 driver and the driver interface stand alone.
@@ -10,22 +13,38 @@ driver and the driver interface stand alone.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pynutd.config import ConfigError, UpsSection
 from pynutd.drivers.base import Driver
 from pynutd.drivers.hid.device import OpenerFactory
 
-DRIVERS = {
-    "dummy-ups": "pynutd.drivers.dummy:create",
-    "must_ep2000pro": "pynutd.drivers.must_ep20.driver:create",
-    "must_ep20": "pynutd.drivers.must_ep20.driver:create",
-    "usbhid-ups": "pynutd.drivers.hid.driver:create",
+# create(section, reactor, hid_openers): only the HID driver uses the openers.
+DriverFactory = Callable[[UpsSection, Any, Mapping[str, OpenerFactory]], Driver]
+
+
+def _dummy() -> DriverFactory:
+    from pynutd.drivers.dummy import create
+    return lambda section, reactor, _openers: create(section, reactor)
+
+
+def _must_ep20() -> DriverFactory:
+    from pynutd.drivers.must_ep20.driver import create
+    return lambda section, reactor, _openers: create(section, reactor)
+
+
+def _usbhid() -> DriverFactory:
+    from pynutd.drivers.hid.driver import create
+    return create
+
+
+DRIVERS: dict[str, Callable[[], DriverFactory]] = {
+    "dummy-ups": _dummy,
+    "must_ep2000pro": _must_ep20,
+    "must_ep20": _must_ep20,
+    "usbhid-ups": _usbhid,
 }
-# The drivers that open HID devices, and so take the HID openers.
-HID_DRIVERS = frozenset({"usbhid-ups"})
 
 
 def create_driver(section: UpsSection, reactor: Any,
@@ -36,21 +55,15 @@ def create_driver(section: UpsSection, reactor: Any,
     (``{"virtual": open_virtual}`` where simulators are wanted): drivers
     never import the simulators themselves.
     """
-    target = DRIVERS.get(section.driver)
-    if target is None:
+    load = DRIVERS.get(section.driver)
+    if load is None:
         known = ", ".join(sorted(DRIVERS))
         raise section.error("driver", f"unknown driver {section.driver!r} (pynutd has: {known})")
-    module_name, func = target.split(":")
     try:
-        module = importlib.import_module(module_name)
+        factory = load()
     except ImportError as exc:
         raise section.error("driver", f"driver {section.driver} cannot load: {exc}") from None
-    factory = getattr(module, func)
-    if section.driver in HID_DRIVERS:
-        driver: Driver = factory(section, reactor, hid_openers or {})
-    else:
-        driver = factory(section, reactor)
-    return driver
+    return factory(section, reactor, hid_openers or {})
 
 
-__all__ = ["DRIVERS", "ConfigError", "create_driver"]
+__all__ = ["DRIVERS", "ConfigError", "DriverFactory", "create_driver"]

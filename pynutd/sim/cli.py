@@ -1,17 +1,35 @@
 """``pynutd simulate <device>``: run one device simulator on its own.
 
-:data:`SIMULATORS` maps a device name to ``module:main``; ``main(args)``
-receives the parsed options below and runs until killed.  Simulators are
-imported only when chosen, so adding one is adding a row.
+:data:`SIMULATORS` maps a device name to a loader that imports the
+simulator when called and returns it as a :class:`Simulator`: its scenario
+names and ``main(args)``, which receives the parsed options below and runs
+until killed.  Simulators are imported only when chosen, so adding one is
+adding a row.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
-SIMULATORS = {
-    "must-ep20": "pynutd.sim.must_ep20:main",
+
+@dataclass(frozen=True, slots=True)
+class Simulator:
+    """One runnable simulator: its scenarios and its entry point."""
+
+    scenarios: Collection[str]
+    main: Callable[[argparse.Namespace], int]
+
+
+def _must_ep20() -> Simulator:
+    from pynutd.sim.must_ep20 import main
+    from pynutd.sim.must_ep20_model import SCENARIOS
+    return Simulator(SCENARIOS, main)
+
+
+SIMULATORS: dict[str, Callable[[], Simulator]] = {
+    "must-ep20": _must_ep20,
 }
 
 
@@ -47,12 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the chosen simulator; it prints the path of its port first."""
-    module_name, func = SIMULATORS[args.device].split(":")
-    module = importlib.import_module(module_name)
-    scenarios = getattr(module, "SCENARIOS", None)
-    if scenarios is not None and args.scenario not in scenarios:
-        known = ", ".join(sorted(scenarios))
+    simulator = SIMULATORS[args.device]()
+    if args.scenario not in simulator.scenarios:
+        known = ", ".join(sorted(simulator.scenarios))
         print(f"pynutd: unknown scenario {args.scenario!r} for {args.device} (known: {known})")
         return 2
-    result: int = getattr(module, func)(args)
-    return result
+    return simulator.main(args)

@@ -1,25 +1,37 @@
 """``pynutd scan``: list serial ports and USB UPSes, and suggest ups.conf sections.
 
-Each entry of :data:`SCANNERS` is ``module:function``; the function returns
+:data:`SCANNERS` maps a device family to a loader that imports its scanner
+when called; the scanner takes the extra serial ports and returns
 ``(description, ups.conf section)`` for every device that answered.  A
-scanner whose module is missing from this build is skipped.
+scanner whose module cannot be imported in this build is skipped.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
 log = logging.getLogger(__name__)
 
-SCANNERS = [
-    "pynutd.drivers.must_ep20.scan:scan",
-    "pynutd.drivers.hid.match:scan",
-]
+# ports -> [(description, ups.conf section), ...]
+Scanner = Callable[[Sequence[str]], list[tuple[str, str]]]
+
+
+def _must_ep20() -> Scanner:
+    from pynutd.drivers.must_ep20.scan import scan
+    return lambda ports: scan(ports=ports)
+
+
+def _hid() -> Scanner:
+    from pynutd.drivers.hid.match import scan
+    return lambda _ports: scan()   # USB devices are enumerated, not given
+
+
+SCANNERS: dict[str, Callable[[], Scanner]] = {
+    "MUST EP20": _must_ep20,
+    "HID": _hid,
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,14 +50,12 @@ def list_serial_ports() -> list[str]:
     return lines
 
 
-def _load(target: str) -> Callable[..., list[tuple[str, str]]] | None:
-    module_name, func = target.split(":")
+def _load(name: str, load: Callable[[], Scanner]) -> Scanner | None:
     try:
-        found: Any = getattr(importlib.import_module(module_name), func)
-    except (ImportError, AttributeError) as exc:
-        log.debug("scanner %s unavailable: %s", target, exc)
+        return load()
+    except ImportError as exc:
+        log.debug("%s scanner unavailable: %s", name, exc)
         return None
-    return found  # type: ignore[no-any-return]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,15 +65,14 @@ def run(args: argparse.Namespace) -> int:
     if lines:
         print("\n".join(lines))
     sections: list[str] = []
-    for target in SCANNERS:
-        scanner = _load(target)
+    for name, load in SCANNERS.items():
+        scanner = _load(name, load)
         if scanner is None:
             continue
-        takes_ports = "ports" in inspect.signature(scanner).parameters
         try:
-            results = scanner(ports=args.port) if takes_ports else scanner()
+            results = scanner(args.port)
         except Exception as exc:  # noqa: BLE001 -- one broken scanner must not hide the others
-            print(f"  ({target.split(':')[0]} failed: {exc})")
+            print(f"  ({name} scan failed: {exc})")
             continue
         for description, section in results:
             print(f"Found {description}")

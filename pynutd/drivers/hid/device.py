@@ -17,7 +17,6 @@ detaches the kernel driver while open and reads every string, like NUT.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +26,32 @@ from pynutd.config import UpsSection
 
 log = logging.getLogger(__name__)
 
-BACKEND_MODULES = {"hidraw": "hidraw", "libusb": "hid"}
+
+class HidapiModule(Protocol):
+    """What pynutd uses of a cython-hidapi module (``hidraw`` or ``hid``)."""
+
+    def enumerate(self, vendor_id: int = 0, product_id: int = 0) -> list[dict[str, Any]]:
+        """Return one dict per HID interface (path, ids, strings, usage)."""
+
+    def device(self) -> Any:
+        """Return an unopened device object (``open_path``, ``get_feature_report``...)."""
+
+
+def _hidraw() -> HidapiModule:
+    import hidraw
+    module: HidapiModule = hidraw
+    return module
+
+
+def _libusb() -> HidapiModule:
+    import hid
+    module: HidapiModule = hid
+    return module
+
+
+# ups.conf ``hidapi = ...`` -> the loader of that backend's module, imported
+# only when a HID UPS is opened or scanned for.
+BACKEND_MODULES: dict[str, Callable[[], HidapiModule]] = {"hidraw": _hidraw, "libusb": _libusb}
 
 
 class HidBackend(Protocol):
@@ -75,8 +99,8 @@ class DeviceInfo:
     usage: int = 0
 
 
-def _module(backend: str) -> Any:
-    return importlib.import_module(BACKEND_MODULES[backend])
+def _module(backend: str) -> HidapiModule:
+    return BACKEND_MODULES[backend]()
 
 
 def enumerate_devices(backend: str = "hidraw") -> list[DeviceInfo]:
