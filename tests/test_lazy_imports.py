@@ -33,7 +33,7 @@ def test_a_dummy_ups_imports_no_other_driver(tmp_path: Path) -> None:
         build_parser()
     """)
     assert "pynutd.drivers.dummy" in loaded
-    assert not loaded & {"hid", "hidraw", "pynutd.drivers.hid.driver",
+    assert not loaded & {"hid", "hidraw", "serial", "pynutd.drivers.hid.driver",
                          "pynutd.drivers.must_ep20.driver", "pynutd.sim.must_ep20"}
 
 
