@@ -11,7 +11,7 @@ binds ``::`` dual-stack by default).
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import cast
 
 from twisted.internet import defer
 from twisted.internet.endpoints import TCP4ServerEndpoint, TCP6ServerEndpoint
@@ -19,8 +19,11 @@ from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import (
     IListeningPort,
     IProtocolFactory,
+    IReactorSocket,
+    IReactorTCP,
     IStreamServerEndpoint,
 )
+from twisted.internet.protocol import ServerFactory
 from zope.interface import implementer
 
 LISTEN_BACKLOG = 1024
@@ -30,7 +33,8 @@ LISTEN_BACKLOG = 1024
 class _V6OnlyEndpoint:
     """``[::]:port`` with IPV6_V6ONLY set before bind (Twisted's endpoint cannot)."""
 
-    def __init__(self, reactor: Any, port: int, backlog: int, interface: str) -> None:
+    def __init__(self, reactor: IReactorSocket, port: int, backlog: int,
+                 interface: str) -> None:
         self.reactor = reactor
         self.port = port
         self.backlog = backlog
@@ -48,8 +52,10 @@ class _V6OnlyEndpoint:
             sock.bind((self.interface, self.port))
             sock.listen(self.backlog)
             sock.setblocking(False)
+            # The interface's annotation asks for a ServerFactory; the
+            # reactor needs only buildProtocol/doStart/doStop (IProtocolFactory).
             port: IListeningPort = self.reactor.adoptStreamPort(
-                sock.fileno(), socket.AF_INET6, factory)
+                sock.fileno(), socket.AF_INET6, cast(ServerFactory, factory))
             return port
         except OSError as exc:
             raise CannotListenError(self.interface, self.port, exc) from None
@@ -57,10 +63,13 @@ class _V6OnlyEndpoint:
             sock.close()   # the reactor's port holds its own duplicate
 
 
-def listen_endpoint(reactor: Any, address: str, port: int) -> IStreamServerEndpoint:
-    """Return the endpoint for a numeric ``address`` and ``port``, backlog LISTEN_BACKLOG."""
+def listen_endpoint(reactor: IReactorTCP, address: str, port: int) -> IStreamServerEndpoint:
+    """Return the endpoint for a numeric ``address`` and ``port``, backlog LISTEN_BACKLOG.
+
+    ``[::]`` needs the reactor to adopt a socket too (IReactorSocket).
+    """
     if ":" not in address:
         return TCP4ServerEndpoint(reactor, port, LISTEN_BACKLOG, address)
     if address == "::":
-        return _V6OnlyEndpoint(reactor, port, LISTEN_BACKLOG, address)
+        return _V6OnlyEndpoint(IReactorSocket(reactor), port, LISTEN_BACKLOG, address)
     return TCP6ServerEndpoint(reactor, port, LISTEN_BACKLOG, address)

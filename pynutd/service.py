@@ -22,7 +22,7 @@ from typing import Any
 from twisted.application.internet import StreamServerEndpointService
 from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IListeningPort
+from twisted.internet.interfaces import IListeningPort, IReactorProcess
 from twisted.internet.protocol import ProcessProtocol
 from twisted.python.failure import Failure
 
@@ -43,6 +43,7 @@ from pynutd.nut.protocol import NutFactory
 from pynutd.nut.session import ServerContext
 from pynutd.parts import Hooks, OptionalPart, PartsBoard
 from pynutd.records.alerts import AlertEngine
+from pynutd.records.dbthread import Runner
 from pynutd.records.history import HistoryService
 from pynutd.records.telemetry import TelemetryLog
 from pynutd.sim.hid_virtual import open_virtual
@@ -95,7 +96,8 @@ class _NotifyProtocol(ProcessProtocol):
             log.warning("notify command %s exited with %s", self.command, code)
 
 
-def spawn_notifier(reactor: Any, command: str) -> Callable[[str, Mapping[str, str]], None]:
+def spawn_notifier(reactor: IReactorProcess,
+                   command: str) -> Callable[[str, Mapping[str, str]], None]:
     """Return ``notify(message, env)`` running ``command`` as upsmon's NOTIFYCMD."""
     def notify(message: str, env: Mapping[str, str]) -> None:
         full = dict(os.environ, **env)
@@ -107,10 +109,12 @@ class PynutdService(MultiService):
     """The whole server: pollers, NUT listeners, records and the web site.
 
     ``run`` replaces the history database thread (tests pass a synchronous one).
+    ``reactor`` is the whole reactor (time, TCP, processes, threads: no
+    single Twisted interface), or a MemoryReactorClock in tests.
     """
 
     def __init__(self, config: Config, reactor: Any,
-                 run: Callable[..., Deferred[Any]] | None = None) -> None:
+                 run: Runner | None = None) -> None:
         super().__init__()
         self.config = config
         self.reactor = reactor
@@ -150,10 +154,11 @@ class PynutdService(MultiService):
         self.listeners.append(service)
         service.setServiceParent(self)
 
-    def _add_part(self, name: str, start: Callable[[], Any], stop: Callable[[], Any]) -> None:
+    def _add_part(self, name: str, start: Callable[[], object],
+                  stop: Callable[[], object]) -> None:
         OptionalPart(name, start, stop, self.reactor, self.parts).setServiceParent(self)
 
-    def _add_records(self, run: Callable[..., Deferred[Any]] | None) -> None:
+    def _add_records(self, run: Runner | None) -> None:
         cfg = self.config
         if cfg.log.file:
             logfile = LogFile(cfg.log)
@@ -178,6 +183,7 @@ class PynutdService(MultiService):
             web, self.registry, self.context, self.descriptions, self.reactor,
             alerts=self.alerts, history=self.history, parts=self.parts.status)
         stream = self.web_context.stream
+        assert stream is not None   # build_web always makes the hub
         Hooks("stream", stream.start, stream.stop).setServiceParent(self)
         if not web.enabled:
             return
@@ -232,6 +238,6 @@ class PynutdService(MultiService):
 
 
 def make_service(config: Config, reactor: Any,
-                 run: Callable[..., Deferred[Any]] | None = None) -> PynutdService:
+                 run: Runner | None = None) -> PynutdService:
     """Build the application; raises ConfigError before anything listens."""
     return PynutdService(config, reactor, run)

@@ -11,18 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from twisted.internet.interfaces import IReactorTime
 from twisted.web.server import Site
 
 from pynutd import __version__
 from pynutd.config import WebConfig
 from pynutd.nut.descriptions import Descriptions
+from pynutd.records.alerts import AlertEngine
+from pynutd.records.history import HistoryService
 from pynutd.ups import UpsRegistry
 from pynutd.web.context import WebContext
 from pynutd.web.stream import StreamHub
 
 
 def build_web(web: WebConfig, registry: UpsRegistry, server: Any, descriptions: Descriptions,
-              clock: Any, alerts: Any = None, history: Any = None,
+              clock: IReactorTime, alerts: AlertEngine | None = None,
+              history: HistoryService | None = None,
               parts: Mapping[str, str] | None = None) -> tuple[WebContext, Site]:
     """Return the web context and the site (the listener's factory) for ``[web]``.
 

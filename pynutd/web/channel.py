@@ -33,11 +33,17 @@ test-case-name: tests.test_web_security
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import cast
 
+from twisted.internet.interfaces import (
+    IDelayedCall,
+    IPushProducer,
+    ITCPTransport,
+    ITransport,
+)
 from twisted.internet.protocol import connectionDone
 from twisted.python.failure import Failure
-from twisted.web.http import HTTPChannel
+from twisted.web.http import HTTPChannel, Request
 
 from pynutd.web.headers import raw_header_lines
 from pynutd.web.http import MAX_BODY
@@ -74,13 +80,13 @@ class GuardedChannel(HTTPChannel):
     _closing = False
     _discarded = 0
     _held = b""
-    _stall_call: Any = None
+    _stall_call: IDelayedCall | None = None
     _stall_unsent = 0
 
     @property
-    def _link(self) -> Any:
+    def _link(self) -> ITCPTransport:
         # The TCP transport: HTTPChannel types it as a bare ITransport.
-        return self.transport
+        return cast(ITCPTransport, self.transport)
 
     # -- limits ------------------------------------------------------------------
 
@@ -134,7 +140,8 @@ class GuardedChannel(HTTPChannel):
             self._link.loseConnection()
             return
         half_close()
-        self._link.resumeProducing()   # read (and drop) the rest of the request
+        # Read (and drop) the rest of the request: the TCP transport is its own producer.
+        cast(IPushProducer, self._link).resumeProducing()
         self.setTimeout(LINGER_TIME)
 
     def dataReceived(self, data: bytes) -> None:
@@ -170,7 +177,7 @@ class GuardedChannel(HTTPChannel):
             data, self._held = self._held, b""
             self.dataReceived(data)
 
-    def requestDone(self, request: Any) -> None:
+    def requestDone(self, request: Request) -> None:
         """Finish ``request``; hold pipelined requests while the client is not reading."""
         if not self._waitingForTransport:
             super().requestDone(request)  # type: ignore[no-untyped-call]
@@ -218,6 +225,6 @@ class GuardedChannel(HTTPChannel):
             self._stall_call = None
 
 
-def _peer(transport: Any) -> str:
+def _peer(transport: ITransport) -> str:
     peer = transport.getPeer()
     return str(getattr(peer, "host", peer))

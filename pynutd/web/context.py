@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.interfaces import IReactorTime
 
 from pynutd.nut.descriptions import Descriptions
+from pynutd.records.alerts import AlertEngine
+from pynutd.records.history import HistoryService
 from pynutd.ups import Availability, Snapshot, UpsRegistry, UpsState
 from pynutd.web.http import ApiError
+
+if TYPE_CHECKING:   # the stream hub is built from a context
+    from pynutd.web.stream import StreamHub
 
 
 @dataclass(eq=False)
@@ -27,11 +34,11 @@ class WebContext:
     registry: UpsRegistry
     server: Any
     descriptions: Descriptions
-    clock: Any
+    clock: IReactorTime
     started: float
-    alerts: Any = None
-    history: Any = None
-    stream: Any = None
+    alerts: AlertEngine | None = None
+    history: HistoryService | None = None
+    stream: StreamHub | None = None
     tz: tzinfo | None = None
     write_timeout: float = 10.0
     version: str = ""

@@ -11,7 +11,7 @@ test-case-name: tests.test_web_security
 
 from __future__ import annotations
 
-from typing import Any
+from twisted.web.iweb import IRequest
 
 # 'self' only: no CDN, no inline script or style (uPlot sets styles through
 # the CSSOM, which CSP allows), no framing by other sites.
@@ -27,7 +27,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-def add_security_headers(request: Any) -> None:
+def add_security_headers(request: IRequest) -> None:
     """Set the security headers on ``request``'s response."""
     for name, value in SECURITY_HEADERS:
         request.setHeader(name, value)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
-from twisted.web.server import NOT_DONE_YET
+from twisted.web.server import NOT_DONE_YET, Request
 
 from pynutd.web.escape import escape
 
@@ -66,7 +66,7 @@ class ApiRequest:
     params: Mapping[str, str]
     query: Mapping[str, list[str]]
     body: bytes
-    request: Any
+    request: Request
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         """Return the last value of query parameter ``name``."""
@@ -134,7 +134,7 @@ class Router(Resource):
         self.context = context
         self.routes = tuple(routes)
 
-    def render(self, request: Any) -> bytes | int:
+    def render(self, request: Request) -> bytes | int:
         method = request.method.decode("ascii", "replace").upper()
         try:
             segments = [s.decode("utf-8") for s in request.postpath or []]
@@ -167,7 +167,7 @@ class Router(Resource):
                            {"Allow": ", ".join(sorted(set(allowed)))})
         raise ApiError(404, "no such resource")
 
-    def _write(self, result: Any, request: Any, method: str, finished: list[bool]) -> None:
+    def _write(self, result: Any, request: Request, method: str, finished: list[bool]) -> None:
         if isinstance(result, Streaming) or finished:
             return
         reply = result if isinstance(result, Reply) else Reply(result)
@@ -181,7 +181,7 @@ class Router(Resource):
             request.write(data)
         request.finish()
 
-    def _fail(self, failure: Failure, request: Any, finished: list[bool]) -> None:
+    def _fail(self, failure: Failure, request: Request, finished: list[bool]) -> None:
         if finished:
             return
         if isinstance(failure.value, ApiError):
@@ -194,7 +194,7 @@ class Router(Resource):
         request.finish()
 
     @staticmethod
-    def _error(request: Any, exc: ApiError) -> bytes:
+    def _error(request: Request, exc: ApiError) -> bytes:
         request.setResponseCode(exc.status)
         request.setHeader(b"content-type", b"application/json")
         for name, value in exc.headers.items():
@@ -204,7 +204,7 @@ class Router(Resource):
         return b"" if request.method == b"HEAD" else data
 
 
-def _query(request: Any) -> dict[str, list[str]]:
+def _query(request: Request) -> dict[str, list[str]]:
     raw = request.uri.split(b"?", 1)[1] if b"?" in request.uri else b""
     try:
         return parse_qs(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
@@ -212,7 +212,7 @@ def _query(request: Any) -> dict[str, list[str]]:
         raise ApiError(400, "the query string is not UTF-8") from None
 
 
-def _body(request: Any) -> bytes:
+def _body(request: Request) -> bytes:
     if request.content is None:
         return b""
     request.content.seek(0)

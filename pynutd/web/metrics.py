@@ -24,6 +24,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from twisted.web.resource import Resource
+from twisted.web.server import Request
 
 from pynutd.ups import Availability, Snapshot
 from pynutd.web.context import WebContext
@@ -191,7 +192,7 @@ class MetricsResource(Resource):
         super().__init__()  # type: ignore[no-untyped-call]
         self.ctx = ctx
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: Request) -> bytes:
         if request.method not in (b"GET", b"HEAD"):
             request.setResponseCode(405)
             request.setHeader(b"allow", b"GET, HEAD")
@@ -199,7 +200,7 @@ class MetricsResource(Resource):
             return b"method not allowed\n"
         return self.render_GET(request)
 
-    def render_GET(self, request: Any) -> bytes:
+    def render_GET(self, request: Request) -> bytes:
         args: Any = request.args or {}
         only = args.get(b"ups", [None])[-1]
         name = only.decode("utf-8", "replace") if only else None

@@ -1,9 +1,8 @@
 """The twisted.web site: ``/`` dashboard, ``/api`` JSON, ``/metrics``.
 
 :func:`build_site` assembles the resource tree from a
-:class:`~pynutd.web.context.WebContext`.  The dashboard is mounted from
-:mod:`pynutd.web.dashboard` when that module is present; until then a
-one-line page says so.
+:class:`~pynutd.web.context.WebContext`; the dashboard's pages come from
+:mod:`pynutd.web.dashboard`.
 
 The site is also where every request is guarded, in one place for every
 resource: each response carries the security headers
@@ -20,12 +19,14 @@ import logging
 from collections.abc import Iterable
 from typing import Any, cast
 
+from twisted.web import http
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request, Site
 
 from pynutd.web.api import api_resource
 from pynutd.web.channel import GuardedChannel
 from pynutd.web.context import WebContext
+from pynutd.web.dashboard import mount
 from pynutd.web.escape import escape
 from pynutd.web.headers import add_security_headers
 from pynutd.web.http import encode
@@ -34,16 +35,6 @@ from pynutd.web.origin import SAFE_METHODS, cross_site
 
 access_log = logging.getLogger("pynutd.web.access")
 log = logging.getLogger(__name__)
-
-
-class _Placeholder(Resource):
-    isLeaf = True
-
-    def render_GET(self, request: Any) -> bytes:
-        request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        return (b"<!doctype html><title>pynutd</title><p>The dashboard is not installed. "
-                b"See <a href='/api/v1/ups'>/api/v1/ups</a> and "
-                b"<a href='/metrics'>/metrics</a>.</p>")
 
 
 class GuardedRequest(Request):
@@ -64,7 +55,7 @@ class CrossSiteRefused(Resource):
         super().__init__()  # type: ignore[no-untyped-call]
         self.reason = reason
 
-    def render(self, request: Any) -> bytes:
+    def render(self, request: Request) -> bytes:
         """Refuse the request; nothing else of the site sees it."""
         peer = request.getClientAddress()
         log.warning("refused cross-site write: %s %s from %s (%s)",
@@ -99,7 +90,7 @@ class QuietSite(Site):
         super().__init__(resource, **kwargs)  # type: ignore[no-untyped-call]
         self.allowed_origins = tuple(allowed_origins)
 
-    def getResourceFor(self, request: Any) -> IResource:
+    def getResourceFor(self, request: Request) -> IResource:
         """Return the resource for ``request``, or a refusal for a cross-site write."""
         if request.method.decode("latin-1").upper() not in SAFE_METHODS:
             reason = cross_site(_header(request, b"origin"), _header(request, b"sec-fetch-site"),
@@ -110,13 +101,13 @@ class QuietSite(Site):
                 return cast(IResource, CrossSiteRefused(reason))
         return cast(IResource, super().getResourceFor(request))  # type: ignore[no-untyped-call]
 
-    def log(self, request: Any) -> None:
+    def log(self, request: http.Request) -> None:
         if access_log.isEnabledFor(logging.DEBUG):
             formatter: Any = self._logFormatter
             access_log.debug("%s", formatter(self._logDateTime, request))
 
 
-def _header(request: Any, name: bytes) -> str | None:
+def _header(request: Request, name: bytes) -> str | None:
     value = request.getHeader(name)
     return None if value is None else value.decode("latin-1")
 
@@ -124,12 +115,7 @@ def _header(request: Any, name: bytes) -> str | None:
 def build_root(ctx: WebContext) -> Resource:
     """Return the root resource of the web site."""
     root = Resource()  # type: ignore[no-untyped-call]
-    try:
-        from pynutd.web.dashboard import mount
-    except ImportError:
-        root.putChild(b"", cast(IResource, _Placeholder()))  # type: ignore[no-untyped-call]
-    else:
-        mount(root)
+    mount(root)
     root.putChild(b"api", cast(IResource, api_resource(ctx)))
     metrics = cast(IResource, MetricsResource(ctx))
     root.putChild(b"metrics", metrics)

@@ -28,11 +28,12 @@ from typing import Any
 
 from twisted.internet.interfaces import IPushProducer
 from twisted.internet.task import LoopingCall
+from twisted.web.server import Request
 from zope.interface import implementer
 
 from pynutd.loops import start_loop
 from pynutd.records.db import LogEntry
-from pynutd.ups import Event
+from pynutd.ups import Event, Snapshot
 from pynutd.web import views
 from pynutd.web.context import WebContext
 from pynutd.web.http import STREAMING, ApiRequest, Route, Streaming, path
@@ -56,7 +57,7 @@ class StreamClient:
     UPS is gone); it is asked when a paused stream resumes.
     """
 
-    def __init__(self, request: Any, latest: Callable[[str], bytes | None]) -> None:
+    def __init__(self, request: Request, latest: Callable[[str], bytes | None]) -> None:
         self.request = request
         self.latest = latest
         self.paused = False
@@ -172,7 +173,7 @@ class StreamHub:
         state = self.ctx.registry.get(key)
         return None if state is None else self._summary_frame(state.snapshot(), self.ctx.now())
 
-    def attach(self, request: Any) -> None:
+    def attach(self, request: Request) -> None:
         """Start an event stream on ``request`` with one summary per UPS."""
         request.setHeader(b"content-type", b"text/event-stream; charset=utf-8")
         request.setHeader(b"cache-control", b"no-cache")
@@ -186,7 +187,7 @@ class StreamHub:
         self.clients.append(client)
         request.notifyFinish().addBoth(lambda _: self._forget(client))
 
-    def _summary_frame(self, snap: Any, now: float) -> bytes:
+    def _summary_frame(self, snap: Snapshot, now: float) -> bytes:
         return frame("ups", views.summary(snap, now, self.ctx.maxage,
                                           self.ctx.alert_list(snap.name)))
 
