@@ -18,12 +18,12 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.error import CannotListenError
 from twisted.internet.testing import MemoryReactorClock
 
 from pynutd import config
 from pynutd.config import ConfigError
-from pynutd.records.dbthread import synchronous_runner
 from pynutd.service import make_service
 
 # Addresses are IPv6 so that a mangled one is refused without asking DNS
@@ -125,7 +125,7 @@ def start_and_run(conf: config.Config) -> None:
     say) shows here as an exception or a logged traceback.
     """
     reactor = MemoryReactorClock()
-    service = make_service(conf, reactor, run=synchronous_runner)
+    service = make_service(conf, reactor, run=maybeDeferred)
     tracebacks = Tracebacks()
     logging.getLogger().addHandler(tracebacks)
     try:

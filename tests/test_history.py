@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from twisted.internet import task
+from twisted.internet.defer import maybeDeferred
 
 from pynutd.config import HistoryConfig, parse_duration
 from pynutd.records.db import EntryKind, HistoryDB, LogEntry
-from pynutd.records.dbthread import synchronous_runner
 from pynutd.records.history import HistoryService
 from pynutd.ups import UpsRegistry, UpsState
 from tests.faults import failing_first
@@ -26,7 +26,7 @@ def make_service(tmp_path: Path, **cfg: object) -> tuple[HistoryService, UpsStat
     state.update({"ups.status": "OL", "battery.charge": "100", "input.voltage": "230.0",
                   "ups.mfr": "Acme"}, clock.seconds())
     config = HistoryConfig(database=str(tmp_path / "h.sqlite"), **cfg)  # type: ignore[arg-type]
-    service = HistoryService(UpsRegistry([state]), config, clock, 15, run=synchronous_runner)
+    service = HistoryService(UpsRegistry([state]), config, clock, 15, run=maybeDeferred)
     service.startService()
     return service, state, clock
 
@@ -150,7 +150,7 @@ def test_query_series_raw_and_downsampled(tmp_path: Path) -> None:
 def test_history_endpoints() -> None:
     """/history and /events answer from the service; bad parameters are 400."""
     h = make_harness()
-    service = HistoryService(h.registry, HistoryConfig(), h.clock, 15, run=synchronous_runner)
+    service = HistoryService(h.registry, HistoryConfig(), h.clock, 15, run=maybeDeferred)
     service.startService()
     h.ctx.history = service
     h.clock.advance(2)
@@ -198,7 +198,7 @@ def test_slow_disk_never_blocks(tmp_path: Path) -> None:
 
     def never(func: object, *args: object) -> Deferred[None]:
         if func is open_database:      # the file opens; then every write hangs
-            return synchronous_runner(func, *args)
+            return maybeDeferred(func, *args)
         d: Deferred[None] = Deferred()
         stuck.append(d)
         return d
@@ -254,7 +254,7 @@ def test_history_timers_outlive_a_failing_tick(tmp_path: Path,
     state.set_connected(True, clock.seconds())
     state.update({"ups.status": "OL", "ups.load": "10"}, clock.seconds())
     config = HistoryConfig(database=str(tmp_path / "h.sqlite"))
-    service = HistoryService(UpsRegistry([state]), config, clock, 15, run=synchronous_runner)
+    service = HistoryService(UpsRegistry([state]), config, clock, 15, run=maybeDeferred)
     service.sample = failing_first(service.sample)      # type: ignore[method-assign]
     service.flush = failing_first(service.flush)        # type: ignore[method-assign]
     service.maintain = failing_first(service.maintain)  # type: ignore[method-assign]

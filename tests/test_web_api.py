@@ -166,12 +166,13 @@ def test_telemetry_adds_device_alarm() -> None:
 
 
 def _with_history():
+    from twisted.internet.defer import maybeDeferred
+
     from pynutd.config import HistoryConfig
-    from pynutd.records.dbthread import synchronous_runner
     from pynutd.records.history import HistoryService
     from tests.webhelpers import basic
     h = make_harness()
-    service = HistoryService(h.registry, HistoryConfig(), h.clock, 15, run=synchronous_runner)
+    service = HistoryService(h.registry, HistoryConfig(), h.clock, 15, run=maybeDeferred)
     service.startService()
     h.ctx.history = service
     for load, status in (("30", "OL"), ("45", "OB DISCHRG"), ("60", "OB DISCHRG LB")):

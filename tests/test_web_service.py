@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.testing import MemoryReactorClock
 
 from pynutd import config as configmod
 from pynutd.listeners import LISTEN_BACKLOG
-from pynutd.records.dbthread import open_database, synchronous_runner
+from pynutd.records.dbthread import open_database
 from pynutd.records.telemetry import TelemetryLog, telemetry_line
 from pynutd.service import PynutdService, make_service
 from pynutd.web.api import health
@@ -29,7 +30,7 @@ def load(tmp_path: Path, ini: str) -> configmod.Config:
 
 def build(conf: configmod.Config) -> tuple[PynutdService, MemoryReactorClock]:
     reactor = MemoryReactorClock()
-    return make_service(conf, reactor, run=synchronous_runner), reactor
+    return make_service(conf, reactor, run=maybeDeferred), reactor
 
 
 def started(conf: configmod.Config) -> tuple[PynutdService, MemoryReactorClock]:

@@ -3,7 +3,8 @@
 SQLite calls block on the disk, so :class:`~pynutd.records.history.HistoryService`
 runs them through a *runner*: ``run(func, *args)`` returns a Deferred of
 ``func(*args)``.  The real one calls on one dedicated thread, so calls
-never overlap and keep their order; tests use :func:`synchronous_runner`.
+never overlap and keep their order; tests pass ``maybeDeferred``, which
+calls at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorFromThreads
 from twisted.python.threadpool import ThreadPool
 
@@ -54,8 +55,3 @@ def threaded_runner(reactor: IReactorFromThreads | None, name: str) -> tuple[Run
     def run(func: Callable[..., Any], *args: Any) -> Deferred[Any]:
         return deferToThreadPool(on, pool, func, *args)
     return run, pool
-
-
-def synchronous_runner(func: Callable[..., Any], *args: Any) -> Deferred[Any]:
-    """A runner for tests: call at once on the calling thread."""
-    return maybeDeferred(func, *args)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorFromThreads, IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
@@ -28,12 +28,7 @@ from twisted.python.threadpool import ThreadPool
 from pynutd.config import HistoryConfig
 from pynutd.loops import start_loop
 from pynutd.records.db import HistoryDB, LogEntry
-from pynutd.records.dbthread import (
-    Runner,
-    open_database,
-    synchronous_runner,
-    threaded_runner,
-)
+from pynutd.records.dbthread import Runner, open_database, threaded_runner
 from pynutd.records.events import EventDeriver
 from pynutd.records.queue import HistoryQueue
 from pynutd.ups import UpsRegistry
@@ -46,9 +41,9 @@ MAINTENANCE_INTERVAL = 60.0    # seconds between rollup and retention runs
 class HistoryService(Service):
     """Samples, event log, batching and retention for every UPS.
 
-    ``run(func, *args)`` executes a database call and returns a Deferred;
-    by default on a private one-thread pool of ``reactor``, synchronously
-    in tests.
+    ``run(func, *args)`` executes a database call and returns a Deferred:
+    by default on a private one-thread pool of ``reactor``; tests pass
+    ``maybeDeferred`` (at once, on the calling thread).
     """
 
     def __init__(self, registry: UpsRegistry, config: HistoryConfig, clock: IReactorTime,
@@ -61,7 +56,9 @@ class HistoryService(Service):
         self._reactor = reactor
         self._pool: ThreadPool | None = None
         self._threaded = run is None
-        self.run: Runner = run or synchronous_runner
+        # Replaced by the thread's runner when open() starts it; nothing
+        # runs before, as there is no database yet.
+        self.run: Runner = run or maybeDeferred
         self.db: HistoryDB | None = None
         self.listeners: list[Callable[[LogEntry], None]] = []
         self.recent: deque[LogEntry] = deque(maxlen=500)
