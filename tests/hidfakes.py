@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 
 from pynutd.config import UpsSection
@@ -12,7 +13,6 @@ from pynutd.drivers.base import Update
 from pynutd.drivers.hid.descriptor import ReportDescriptor, parse
 from pynutd.drivers.hid.driver import UsbHidDriver
 from pynutd.drivers.hid.dumps import from_hex, parse_reports
-from pynutd.drivers.hid.runner import synchronous
 from pynutd.sim.hid_virtual import VirtualHidUps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hid"
@@ -48,7 +48,7 @@ class Rig:
         self.clock.advance(1_000_000)
         self.device = VirtualHidUps.from_file(hex_path, self.clock, scenario, timescale)
         self.section = section(f"virtual:{hex_path}", hex_path.parent, **options)
-        self.driver = UsbHidDriver(self.section, self.clock, lambda: self.device, synchronous)
+        self.driver = UsbHidDriver(self.section, self.clock, lambda: self.device, maybeDeferred)
 
     def connect(self) -> None:
         """Connect, failing the test on error."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 
 from pynutd.config import ConfigError
@@ -13,7 +14,6 @@ from pynutd.drivers.base import Poller
 from pynutd.drivers.hid.device import DeviceInfo
 from pynutd.drivers.hid.driver import UsbHidDriver, create
 from pynutd.drivers.hid.match import Matcher, choose, scan_devices
-from pynutd.drivers.hid.runner import synchronous
 from pynutd.drivers.hid.vendors import subdriver_for
 from pynutd.drivers.hid.vendors.generic import GENERIC
 from pynutd.sim.hid_virtual import VirtualHidUps, open_virtual
@@ -123,7 +123,7 @@ def _poller(timescale: float = 1.0, **options: str) -> tuple[Poller, UpsState, V
     device = VirtualHidUps.from_file(hex_path, clock, options.pop("scenario", "online"),
                                      timescale)
     sec = section(f"virtual:{hex_path}", DATA, **options)
-    driver = UsbHidDriver(sec, clock, lambda: device, synchronous)
+    driver = UsbHidDriver(sec, clock, lambda: device, maybeDeferred)
     state = UpsState("hid", None, "usbhid-ups")
     poller = Poller(state, driver, sec, clock)
     poller.start()

@@ -82,17 +82,17 @@ def _layout_only_descriptor() -> bytes:
 def test_driver_reads_unbound_variables_through_the_layout_hook(product_id: int,
                                                                 hooked: bool) -> None:
     """On 09ae:2012 the Tripp Lite table's hook fills what the descriptor lacks, status included."""
+    from twisted.internet.defer import maybeDeferred
     from twisted.internet.task import Clock
 
     from pynutd.drivers.hid.driver import UsbHidDriver
-    from pynutd.drivers.hid.runner import synchronous
     from pynutd.sim.hid_virtual import VirtualHidUps
     from pynutd.sim.hid_virtual_model import SCENARIOS
     from tests.hidfakes import result, section
     clock = Clock()
     device = VirtualHidUps(_layout_only_descriptor(), dict(REPORTS), 0x09AE, product_id, {},
                            clock, SCENARIOS["replay"])
-    driver = UsbHidDriver(section("virtual:layout.hex"), clock, lambda: device, synchronous)
+    driver = UsbHidDriver(section("virtual:layout.hex"), clock, lambda: device, maybeDeferred)
     result(driver.connect())
     values = result(driver.poll("full")).values
     if hooked:

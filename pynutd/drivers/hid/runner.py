@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
@@ -59,11 +59,6 @@ class DeviceRunner:
                 self.reactor.removeSystemEventTrigger(self._trigger)
             except (ValueError, KeyError, TypeError):
                 pass
-
-
-def synchronous(func: Callable[..., T], *args: Any) -> Deferred[T]:
-    """An executor running the call at once on the caller's thread (tests)."""
-    return maybeDeferred(func, *args)
 
 
 # -- blocking helpers (run on the device thread) ----------------------------------
