@@ -1,4 +1,4 @@
-"""Alerts: the seed's rules with hysteresis, per-UPS config, notify command."""
+"""Alerts: mustmon.py's rules with hysteresis, per-UPS config, notify command."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tripp Lite protocol 2012: the seed tool's fixed report layout and the NUT fallback."""
+"""Tripp Lite protocol 2012: the TrippLite USB HID reader's (tripplite) fixed report layout and the NUT fallback."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pynutd.drivers.hid.status import status_text
 from pynutd.drivers.hid.vendors import tripplite_2012 as tl
 
 # Feature reports as a SMART1500LCD (09ae:2012) answers them, built from the
-# protocol document's layout to reproduce the numbers in the seed tool's
+# protocol document's layout to reproduce the numbers in the tripplite reader's
 # README example (117.2 V, 59.7 Hz, 324 W, 1004 s, AC present, full).
 REPORTS = {
     0x30: bytes([0x30, 0x78]), 0x02: bytes([0x02, 0x3C]), 0x03: bytes([0x03, 0xDC, 0x05]),
@@ -19,9 +19,9 @@ REPORTS = {
 }
 
 
-def test_seed_layout_matches_seed_tool_readme() -> None:
-    """The JSON object equals the seed tool's documented output for those readings."""
-    assert tl.seed_layout(REPORTS) == {
+def test_reader_layout_matches_the_tripplite_readme() -> None:
+    """The JSON object equals the tripplite reader's documented output for those readings."""
+    assert tl.reader_layout(REPORTS) == {
         "config": {"voltage": 120, "frequency": 60, "power": 1500},
         "health": 100,
         "input": {"voltage": pytest.approx(117.2), "frequency": pytest.approx(59.7)},
@@ -36,7 +36,7 @@ def test_seed_layout_matches_seed_tool_readme() -> None:
 
 def test_missing_reports_are_null() -> None:
     """A report the device did not answer shows as null, not a crash."""
-    layout = tl.seed_layout({0x34: bytes([0x34, 0x50])})
+    layout = tl.reader_layout({0x34: bytes([0x34, 0x50])})
     assert layout["health"] == 80 and layout["status"] is None
     assert layout["input"] == {"voltage": None, "frequency": None}
 
@@ -64,7 +64,7 @@ def test_fallback_flags_give_nut_status() -> None:
 
 
 def test_report_lengths_include_the_id_byte() -> None:
-    """GET_REPORT lengths are payload + 1, as the seed tool asks."""
+    """GET_REPORT lengths are payload + 1, as the tripplite reader asks."""
     lengths = tl.report_lengths()
     assert lengths[0x35] == 3 and lengths[0x34] == 2 and lengths[0x32] == 2
 

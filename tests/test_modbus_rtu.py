@@ -34,15 +34,15 @@ class CodecTests(SynchronousTestCase):
         """The CRC-16/Modbus catalogue check value of "123456789" is 0x4B37."""
         self.assertEqual(crc16(b"123456789"), 0x4B37)
 
-    def test_seed_frames(self) -> None:
-        """The seed's six request constants are rebuilt byte for byte."""
+    def test_mustmon_frames(self) -> None:
+        """mustmon.py's six request constants are rebuilt byte for byte."""
         cases = {
-            "seed_status_read": ReadRequest(10, 30000, 27),
-            "seed_settings_read": ReadRequest(10, 31000, 10),
-            "seed_probe_pc1800": ReadRequest(1, 10000, 1),
-            "seed_probe_ph1000": ReadRequest(5, 20001, 1),
-            "seed_probe_ph5000": ReadRequest(6, 20001, 1),
-            "seed_probe_epseries": ReadRequest(10, 30000, 1),
+            "mustmon_status_read": ReadRequest(10, 30000, 27),
+            "mustmon_settings_read": ReadRequest(10, 31000, 10),
+            "mustmon_probe_pc1800": ReadRequest(1, 10000, 1),
+            "mustmon_probe_ph1000": ReadRequest(5, 20001, 1),
+            "mustmon_probe_ph5000": ReadRequest(6, 20001, 1),
+            "mustmon_probe_epseries": ReadRequest(10, 30000, 1),
         }
         for name, request in cases.items():
             self.assertEqual(request.encode(), FRAMES[name], name)
@@ -134,13 +134,13 @@ class CodecTests(SynchronousTestCase):
 
     def test_parse_request(self) -> None:
         """The slave side finds FC03/FC16 requests behind noise, and flags other functions."""
-        used, request = parse_request(b"\xff" + FRAMES["seed_status_read"])
+        used, request = parse_request(b"\xff" + FRAMES["mustmon_status_read"])
         self.assertEqual((used, request), (9, STATUS))
         self.assertEqual(parse_request(FRAMES["remote_shutdown"]),
                          (11, WriteRequest(10, 32002, (1,))))
         fc06 = with_crc(bytes.fromhex("0a06791e0001"))
         self.assertEqual(parse_request(fc06), (8, OtherRequest(10, 6)))
-        self.assertEqual(parse_request(FRAMES["seed_status_read"][:5]), (0, None))
+        self.assertEqual(parse_request(FRAMES["mustmon_status_read"][:5]), (0, None))
 
 
 class BusTests(SynchronousTestCase):

@@ -26,8 +26,8 @@ from pynutd.sim.must_ep20_model import SCENARIOS, Ep20Model
 from pynutd.ups import Availability, UpsState
 from tests.mustfakes import FRAMES, ClockPort, load_golden, scripted
 
-STATUS = FRAMES["seed_status_read"]
-SETTINGS = FRAMES["seed_settings_read"]
+STATUS = FRAMES["mustmon_status_read"]
+SETTINGS = FRAMES["mustmon_settings_read"]
 TAIL = ReadRequest(10, 31016, 2).encode()
 TAIL_REPLY = encode_response(ReadResponse(10, (0, 1)))
 ZERO = encode_response(ReadResponse(10, (0,) * 27))

@@ -48,14 +48,14 @@ class CaptureTests(SynchronousTestCase):
                 self.assertEqual(golden.get(var), value, f"{name} {var}")
 
     def test_on_battery_is_not_online(self) -> None:
-        """Capture A (WorkState 3, output 220.9 V) is OB DISCHRG, not the seed's "online"."""
+        """Capture A (WorkState 3, output 220.9 V) is OB DISCHRG, not mustmon.py's "online"."""
         values = decode_status(capture("capture_a"), 15)
         self.assertEqual(values["ups.status"], "OB DISCHRG")
         self.assertEqual(values["battery.current"], "-8.6")
         self.assertEqual(values["battery.charger.status"], "discharging")
 
     def test_low_mains_still_online(self) -> None:
-        """Capture B at 214 V mains is OL CHRG (the seed's window said battery)."""
+        """Capture B at 214 V mains is OL CHRG (mustmon.py's window said battery)."""
         self.assertEqual(decode_status(capture("capture_b"), 15)["ups.status"], "OL CHRG")
 
     def test_float_is_not_charging(self) -> None:

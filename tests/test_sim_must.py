@@ -50,13 +50,13 @@ class SlaveTests(SynchronousTestCase):
     def test_discovery_probes(self) -> None:
         """Only the slave-10 probe is answered, exactly as the real unit did."""
         sim = slave()
-        for name in ("seed_probe_pc1800", "seed_probe_ph1000", "seed_probe_ph5000"):
+        for name in ("mustmon_probe_pc1800", "mustmon_probe_ph1000", "mustmon_probe_ph5000"):
             self.assertEqual(sim.receive(FRAMES[name], 0.0), [], name)
-        self.assertEqual(sim.receive(FRAMES["seed_probe_epseries"], 0.0), [FRAMES["probe_reply"]])
+        self.assertEqual(sim.receive(FRAMES["mustmon_probe_epseries"], 0.0), [FRAMES["probe_reply"]])
 
     def test_status_block_layout(self) -> None:
         """The status reply is a valid 59-byte frame with the EP20's constants."""
-        reply = slave().receive(FRAMES["seed_status_read"], 0.0)[0]
+        reply = slave().receive(FRAMES["mustmon_status_read"], 0.0)[0]
         self.assertEqual((len(reply), crc_ok(reply)), (59, True))
         regs = struct.unpack(">27H", reply[3:57])
         self.assertEqual(regs[:5], (2, 36402, 4, 12, 1000))
@@ -65,7 +65,7 @@ class SlaveTests(SynchronousTestCase):
         """An FC16 write is echoed as the real unit does and shows in the next read."""
         sim = slave()
         self.assertEqual(sim.receive(FRAMES["buzzer_write"], 0.0), [FRAMES["write_echo"]])
-        reply = sim.receive(FRAMES["seed_settings_read"], 0.0)[0]
+        reply = sim.receive(FRAMES["mustmon_settings_read"], 0.0)[0]
         self.assertEqual(struct.unpack(">10H", reply[3:23])[6], 1)
 
     def test_refusals(self) -> None:
@@ -83,13 +83,13 @@ class SlaveTests(SynchronousTestCase):
     def test_split_and_joined_requests(self) -> None:
         """Requests arriving in pieces or back to back are each answered."""
         sim = slave()
-        frame = FRAMES["seed_probe_epseries"]
+        frame = FRAMES["mustmon_probe_epseries"]
         self.assertEqual(sim.receive(frame[:3], 0.0), [])
         self.assertEqual(sim.receive(frame[3:] + frame, 0.0), [FRAMES["probe_reply"]] * 2)
 
     def test_faults(self) -> None:
         """Fault rates of 1 give silence, all-zero frames, or noisy frames."""
-        request = FRAMES["seed_status_read"]
+        request = FRAMES["mustmon_status_read"]
         self.assertEqual(slave(fault_rate=1.0).receive(request, 0.0), [])
         zero = slave(zero_rate=1.0).receive(request, 0.0)[0]
         self.assertTrue(crc_ok(zero))

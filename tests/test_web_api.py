@@ -144,8 +144,8 @@ def test_trailing_slash_and_bad_utf8() -> None:
     assert request(h.site, "GET", "/api/v1/devices/%ff").status == 400
 
 
-def test_telemetry_shape_is_the_seeds() -> None:
-    """/api/telemetry has the seed's fields in its order, with its types."""
+def test_telemetry_shape_is_mustmons() -> None:
+    """/api/telemetry has mustmon.py's fields in its order, with its types."""
     h = make_harness()
     body = request(h.site, "GET", "/api/telemetry").json()
     assert list(body) == ["input_voltage", "output_voltage", "battery_voltage", "battery_level",

@@ -121,7 +121,7 @@ def test_history_off_then_retried(tmp_path: Path, caplog: pytest.LogCaptureFixtu
 
 
 def test_telemetry_line(caplog: pytest.LogCaptureFixture) -> None:
-    """The seed's line per poll, at INFO, at most once per interval per UPS."""
+    """mustmon.py's line per poll, at INFO, at most once per interval per UPS."""
     from twisted.internet import task
 
     from pynutd.ups import UpsRegistry, UpsState

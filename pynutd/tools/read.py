@@ -5,7 +5,7 @@ for that UPS (the only one, when no name is given), connects, runs every
 poll tier once and prints the NUT variables as a JSON object (values are
 strings, exactly as ``upsc`` shows them).  ``--auto`` needs no
 configuration: it reads the first HID UPS plugged in.  ``--tripplite-layout``
-prints the seed tool's object instead (config, health, input, output,
+prints the TrippLite USB HID reader's (tripplite) object instead (config, health, input, output,
 status booleans, time to empty) from Tripp Lite's fixed report layout.
 ``--dump DIR`` saves the descriptor, every feature report and the USB strings
 in the files ``port = virtual:`` loads: what a bug report needs.
@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write the device's report descriptor, every feature report and "
                              "its strings to DIR (for a bug report, or port = virtual:)")
     parser.add_argument("--tripplite-layout", action="store_true",
-                        help="print the Tripp Lite seed tool's JSON (config, health, input, "
+                        help="print the TrippLite USB HID reader's (tripplite) JSON (config, health, input, "
                              "output, status, time to empty)")
 
 
@@ -78,7 +78,7 @@ def collect(driver: Any, layout: bool, dump: bool = False) -> Deferred[dict[str,
         d.addCallback(lambda _: driver.dump_text())
     else:
         d.addCallback(lambda _: driver.read_raw(tripplite_2012.report_lengths()))
-        d.addCallback(tripplite_2012.seed_layout)
+        d.addCallback(tripplite_2012.reader_layout)
 
     def close(result: Any) -> Any:
         driver.disconnect()

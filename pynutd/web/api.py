@@ -1,7 +1,7 @@
-"""The seed monitor's JSON API and the routing table of everything under /api.
+"""The MUST EP20 monitor's JSON API and the routing table of everything under /api.
 
-``/api/telemetry`` and ``/api/health`` answer field for field what the seed
-monitor (bagir/must-inverter ``mustmon.py``) answered, so Home Assistant
+``/api/telemetry`` and ``/api/health`` answer field for field what the MUST
+EP20 monitor (bagir/must-inverter ``mustmon.py``) answered, so Home Assistant
 REST sensors written for it keep working.  :data:`ROUTES` gathers the
 routes of every API module; :func:`api_resource` mounts them at ``/api``.
 """
@@ -17,12 +17,12 @@ from pynutd.web import api_v1, history_api, stream, writes
 from pynutd.web.context import WebContext
 from pynutd.web.http import ApiError, ApiRequest, Reply, Route, Router, path
 
-# The seed sent this on /api/telemetry; browsers' REST cards rely on it.
+# mustmon.py sent this on /api/telemetry; browsers' REST cards rely on it.
 CORS = {"Access-Control-Allow-Origin": "*"}
 
 
 def telemetry(ctx: WebContext, req: ApiRequest) -> Reply:
-    """GET /api/telemetry[?ups=NAME]: the seed's JSON for one UPS."""
+    """GET /api/telemetry[?ups=NAME]: mustmon.py's JSON for one UPS."""
     name = req.arg("ups")
     if name is None:
         names = ctx.registry.names()
@@ -40,11 +40,11 @@ def telemetry(ctx: WebContext, req: ApiRequest) -> Reply:
 
 
 def health(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
-    """GET /api/health: the seed's liveness answer, plus each optional part's state."""
+    """GET /api/health: mustmon.py's liveness answer, plus each optional part's state."""
     now = ctx.now()
     body: dict[str, Any] = {
         "status": "running", "uptime": hms(now - ctx.started),
-        # Naive local time, as the seed's datetime.now().isoformat().
+        # Naive local time, as mustmon.py's datetime.now().isoformat().
         "timestamp": datetime.fromtimestamp(now, ctx.tz).replace(tzinfo=None).isoformat()}
     if ctx.parts:   # {"history": "ok", "web": "ok"} or "off: <why>" (pynutd.parts)
         body["parts"] = dict(ctx.parts)

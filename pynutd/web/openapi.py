@@ -104,9 +104,9 @@ UPSQ = _param("ups", "query", STR, "UPS name (default: the first)")
 
 # path -> (method, summary, parameters, 200 schema, error statuses, tag)
 READS: tuple[tuple[str, str, list[Any], Any, tuple[int, ...], str], ...] = (
-    ("/api/telemetry", "The seed monitor's telemetry JSON", [UPSQ], _ref("Telemetry"),
-     (404,), "Seed"),
-    ("/api/health", "Liveness", [], _ref("Health"), (), "Seed"),
+    ("/api/telemetry", "The MUST EP20 monitor's (mustmon.py) telemetry JSON", [UPSQ],
+     _ref("Telemetry"), (404,), "mustmon"),
+    ("/api/health", "Liveness", [], _ref("Health"), (), "mustmon"),
     ("/api/v1/devices", "Every UPS as a flat map of NUT variables", [META],
      _arr(_ref("FlatVars")), (400,), "Devices"),
     ("/api/v1/devices/{ups}", "One UPS as a flat map", [UPS, META], _ref("FlatVars"),
@@ -202,9 +202,9 @@ def document(version: str = "") -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {"title": "pynutd web API", "version": version or "1",
-                 "description": "NUT-compatible UPS server: the seed monitor's JSON, a "
-                                "PeaNUT-shaped REST API v1, history, events and metrics. "
-                                "See docs/web-api.md."},
+                 "description": "NUT-compatible UPS server: the MUST EP20 monitor's "
+                                "(mustmon.py) JSON, a PeaNUT-shaped REST API v1, history, "
+                                "events and metrics. See docs/web-api.md."},
         "paths": paths,
         "components": {"schemas": SCHEMAS,
                        "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}}},

@@ -87,7 +87,7 @@ def test_upsc_upsrw_upscmd_on_virtual_tripplite(tmp_path: Path) -> None:
 
 
 def test_pynutd_read_json(tmp_path: Path) -> None:
-    """pynutd read: JSON variables, the seed tool's layout, and a dump a virtual UPS loads."""
+    """pynutd read: JSON variables, the tripplite reader's layout, and a dump a virtual UPS loads."""
     conf = _confdir(tmp_path, "")
     base = [sys.executable, "-m", "pynutd", "read", "-c", str(conf)]
     proc = subprocess.run(base + ["tl"], capture_output=True, text=True, timeout=60, cwd=ROOT,

@@ -85,8 +85,8 @@ def server(tmp_path_factory):
         yield srv
 
 
-def test_seed_api_and_peanut_shapes(server):
-    """The seed's JSON and PeaNUT's flat map come from the running server."""
+def test_mustmon_api_and_peanut_shapes(server):
+    """mustmon.py's JSON and PeaNUT's flat map come from the running server."""
     telemetry = get_json(server, "/api/telemetry")
     assert telemetry["battery_level"] == 92 and telemetry["status"] == "online"
     assert get_json(server, "/api/health")["status"] == "running"

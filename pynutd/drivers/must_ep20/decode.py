@@ -3,7 +3,7 @@
 No I/O here: register values in, NUT strings out, so the three real reply
 frames of RESEARCH §2.2 can be checked exactly.  ``ups.status`` comes from
 WorkState (30002) and the other state registers, never from a voltage
-threshold: the seed's "input voltage > 200 V means online" rule called the
+threshold: mustmon.py's "input voltage > 200 V means online" rule called the
 unit online while it ran on battery (RESEARCH §1.4).
 """
 

@@ -4,7 +4,7 @@ Glue only: the register map is data in :mod:`~pynutd.drivers.must_ep20.tables`,
 the decoding is pure in :mod:`~pynutd.drivers.must_ep20.decode`, the frames
 are :mod:`~pynutd.drivers.modbus.rtu` and the retries
 :mod:`~pynutd.drivers.modbus.bus`.  The unit answers at
-9600 8N1 as slave 10 (RESEARCH §0).  The seed's four "wake-up" probes
+9600 8N1 as slave 10 (RESEARCH §0).  mustmon.py's four "wake-up" probes
 (MUST's Windows device discovery) are not sent: every working client polls
 30000 directly.
 

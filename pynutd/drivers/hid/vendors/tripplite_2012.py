@@ -2,10 +2,10 @@
 
 Report IDs and sizes from Tripp Lite's "Communication Protocol 2012"
 (Rev 1.0, 2011-02-03; summarised in shared/hid/RESEARCH.md §3), the same
-reports the numat/tripplite seed tool reads with ``get_feature_report(id,
+reports the TrippLite USB HID reader (numat/tripplite) reads with ``get_feature_report(id,
 nbytes + 1)``.  Values are little-endian after the report ID.
 
-Two uses: :func:`seed_layout` prints the seed tool's JSON shape for
+Two uses: :func:`reader_layout` prints that reader's JSON shape for
 ``pynutd read --tripplite-layout``, and :data:`LAYOUT`, the Tripp Lite
 table's :class:`~pynutd.drivers.hid.rows.FixedLayout` hook, gives NUT
 variables the descriptor route does not (the 2012 firmware's descriptor
@@ -23,7 +23,7 @@ from pynutd.drivers.hid.rows import FixedLayout
 
 PRODUCT_ID = 0x2012
 
-# Report 0x32, one byte on protocol 2012: bit n -> name (seed tool's keys).
+# Report 0x32, one byte on protocol 2012: bit n -> name (the tripplite reader's keys).
 STATUS_BITS = ("shutdown imminent", "ac present", "charging", "discharging",
                "needs replacement", "below remaining capacity", "fully charged",
                "fully discharged")
@@ -37,7 +37,7 @@ STATUS_REPORT = 0x32
 class Reading:
     """One fixed-layout value: report ID, payload bytes, scale, NUT name."""
 
-    group: str          # the seed tool's JSON key ("config", "input", ...)
+    group: str          # the tripplite reader's JSON key ("config", "input", ...)
     key: str | None     # sub-key, None for a top-level value
     report_id: int
     nbytes: int
@@ -81,8 +81,8 @@ def _number(raw: int, scale: float) -> float | int:
     return raw * scale if scale != 1 else raw
 
 
-def seed_layout(reports: Mapping[int, bytes]) -> dict[str, object]:
-    """Return the seed tool's JSON object; unreadable values are None."""
+def reader_layout(reports: Mapping[int, bytes]) -> dict[str, object]:
+    """Return the tripplite reader's JSON object; unreadable values are None."""
     out: dict[str, object] = {}
     for r in READINGS:
         raw = _payload(reports, r.report_id, r.nbytes)
