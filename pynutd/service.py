@@ -38,6 +38,8 @@ from pynutd.drivers import create_driver
 from pynutd.drivers.base import Poller
 from pynutd.listeners import listen_endpoint
 from pynutd.logfile import LogFile
+from pynutd.mdns import Advertiser, wanted
+from pynutd.mqtt.service import MqttService, poll_interval
 from pynutd.nut.descriptions import Descriptions
 from pynutd.nut.protocol import NutFactory
 from pynutd.nut.session import ServerContext
@@ -134,6 +136,7 @@ class PynutdService(MultiService):
             self._add_listener(address, port)
         self._add_records(run)
         self._add_web()
+        self._add_home_assistant()
 
     def _add_ups(self, section: UpsSection, prepend: bool = False) -> None:
         driver = create_driver(section, self.reactor, HID_OPENERS)
@@ -196,6 +199,21 @@ class PynutdService(MultiService):
         def stop() -> Deferred[None] | None:
             return ports.pop().stopListening() if ports else None
         self._add_part("web", listen, stop)
+
+    def _add_home_assistant(self) -> None:
+        """MQTT (with discovery) and zeroconf, each an optional part (issue 14)."""
+        cfg = self.config
+        if cfg.mqtt.enabled:
+            mqtt = MqttService(
+                cfg.mqtt, self.registry, self.reactor, self.parts.status,
+                users=lambda: self.context.users, maxage=cfg.upsd.maxage,
+                interval=lambda name: poll_interval(self.config.ups, name),
+                alerts=lambda name: [a.message for a in self.alerts.active(name)])
+            mqtt.setServiceParent(self)
+            self._add_part("mqtt", mqtt.start_client, mqtt.stop_client)
+        if cfg.zeroconf.enabled and wanted(cfg.upsd.listen):
+            advertiser = Advertiser(cfg.upsd.listen, self.reactor)
+            self._add_part("zeroconf", advertiser.start, advertiser.stop)
 
     def reload(self) -> None:
         """Re-read ups.conf and upsd.users (SIGHUP), as upsd does; retry parts that are off.

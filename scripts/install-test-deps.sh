@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
-APT_PACKAGES=(nut-server nut-client python3-venv util-linux chromium chromium-driver)
+APT_PACKAGES=(nut-server nut-client python3-venv util-linux chromium chromium-driver mosquitto iproute2)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -20,10 +20,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# NUT's packages start their services; pynutd's tests run their own upsd and
-# upsmon on private ports, so keep the system ones out of the way.
-for svc in nut-server nut-monitor nut-driver-enumerator nut-driver.target; do
-    $SUDO systemctl stop "$svc" >/dev/null 2>&1 || true
+# NUT's and mosquitto's packages start their services; pynutd's tests run
+# their own upsd, upsmon and MQTT broker on private ports, so keep the
+# system ones out of the way.
+for svc in nut-server nut-monitor nut-driver-enumerator nut-driver.target mosquitto; do
+    $SUDO systemctl stop "$svc" >/dev/null 2>&1 || $SUDO service "$svc" stop >/dev/null 2>&1 || true
 done
 
 # The `test` extra holds every Python package the tests use: pytest, pymodbus,
