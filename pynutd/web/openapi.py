@@ -26,10 +26,12 @@ def _arr(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": item}
 
 
-def _obj(props: dict[str, Any], required: bool = True, nullable: tuple[str, ...] = ()
-         ) -> dict[str, Any]:
+def _obj(props: dict[str, Any], required: bool = True, nullable: tuple[str, ...] = (),
+         optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    # ``props`` are required (unless ``required`` is false); ``optional`` ones never.
     schema: dict[str, Any] = {"type": "object", "properties": {
-        k: dict(v, nullable=True) if k in nullable else v for k, v in props.items()}}
+        k: dict(v, nullable=True) if k in nullable else v
+        for k, v in {**props, **(optional or {})}.items()}}
     if required:
         schema["required"] = list(props)
     return schema
@@ -48,8 +50,16 @@ SCHEMAS: dict[str, Any] = {
         "status": {"type": "string", "enum": ["online", "battery", "unknown"]},
         "uptime": {"type": "string", "pattern": r"^\d{2,}:\d\d:\d\d$"},
         "alarms": _arr(STR)}),
+    # ``parts`` only when pynutd has optional parts (pynutd.parts): each one's
+    # state, "ok" or "off: <why>".
     "Health": _obj({"status": {"type": "string", "enum": ["running"]},
-                    "uptime": STR, "timestamp": STR}),
+                    "uptime": STR, "timestamp": STR},
+                   optional={"parts": {
+                       "type": "object",
+                       "additionalProperties": {"type": "string", "pattern": "^(ok|off: .+)$"},
+                       "example": {"history": "off: cannot open the history database "
+                                              "/var/lib/pynutd/history.sqlite: file is not "
+                                              "a database", "web": "ok"}}}),
     "Alert": _obj({"rule": STR, "message": STR, "var": STR, "value": NUM, "threshold": NUM,
                    "since": NUM}),
     "Summary": _obj({

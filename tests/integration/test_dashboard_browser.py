@@ -252,6 +252,8 @@ def test_dashboard_in_chromium(confdir: Path, browser: Any, tmp_path: Path) -> N
         assert charts == ["percent", "voltage", "battery", "frequency", "temperature"]
         wait_for(browser, "the seeded power cut in the event log",
                  lambda: "on battery" in text(browser, "#events tbody"))
+        # Every optional part runs: no notice (test_parts_that_are_off has one).
+        assert not browser.find_element(By.ID, "parts-notice").is_displayed()
 
         # The UPS changes: the page follows without reloading.
         browser.execute_script("window.__sameDocument = true;")
@@ -329,6 +331,39 @@ def test_dashboard_in_chromium(confdir: Path, browser: Any, tmp_path: Path) -> N
         save_screenshot(browser, tmp_path)
         check_phone_layout(browser)
         check_console(browser)
+
+
+def test_parts_that_are_off(tmp_path: Path, browser: Any) -> None:
+    """A history database pynutd cannot open is named on the page, with why, until it can."""
+    (tmp_path / "ups.conf").write_text(
+        "[dummy]\n    driver = dummy-ups\n    port = dummy.dev\n")
+    (tmp_path / "upsd.users").write_text(UPSD_USERS)
+    write_dev(tmp_path / "dummy.dev", ONLINE)
+    database = tmp_path / "history.sqlite"
+    database.write_bytes(b"not a database\n" * 500)
+    (tmp_path / "pynutd.conf").write_text(f"[history]\ndatabase = {database}\n")
+    with Pynutd(tmp_path, web=True, wait_for_ups="dummy") as server:
+        browser.get(f"http://127.0.0.1:{server.web_port}/")
+        notice = browser.find_element(By.ID, "parts-notice")
+        wait_for(browser, "the notice", notice.is_displayed)
+        item = browser.find_element(By.CSS_SELECTOR, '#parts-off li[data-part="history"]')
+        assert item.text.startswith("History database: cannot open the history database")
+        assert item.text.endswith("file is not a database")
+        assert [li.get_attribute("data-part") for li in
+                browser.find_elements(By.CSS_SELECTOR, "#parts-off li")] == ["history"]
+        wait_for(browser, "the dummy card", lambda: text(browser, f"{card('dummy')} .badge")
+                 == "Online")   # the UPS is served all the same
+
+        # The file is fixed; SIGHUP retries at once; the notice goes with the next check.
+        database.unlink()
+        server.reload()
+        wait_for(browser, "the notice to go", lambda: not notice.is_displayed(), timeout=25)
+        # The history and the event log answered 503 while the database was off.
+        problems = [entry["message"] for entry in browser.get_log("browser")
+                    if entry["level"] == "SEVERE" and not (
+                        entry["source"] == "network" and "503" in entry["message"]
+                        and ("/history?" in entry["message"] or "/events?" in entry["message"]))]
+        assert problems == []
 
 
 def check_status_classes(browser: Any) -> None:

@@ -82,8 +82,22 @@
              user: e.user, severity };
   }
 
+  /** The optional parts that are off, from GET /api/health's `parts`
+      ({name: "ok" | "off: reason"}): [{name, reason}], in the server's order. */
+  function partsOff(health) {
+    return Object.entries((health && health.parts) || {})
+      .filter(([, state]) => state !== "ok")
+      .map(([name, state]) => ({ name, reason: String(state).replace(/^off:\s*/, "") }));
+  }
+
   const api = {
     ApiError,
+    partsOff,
+
+    /** pynutd's own health: status, uptime and, when there are any, its parts. */
+    async health() {
+      return request("GET", "api/health");
+    },
 
     /** Every UPS, stale ones included. */
     async devices() {

@@ -22,6 +22,7 @@
     who: $("who"), loginBtn: $("login-btn"), logoutBtn: $("logout-btn"),
     loginDialog: $("login-dialog"), loginForm: $("login-form"), loginError: $("login-error"),
     confirmDialog: $("confirm-dialog"), toast: $("toast"), result: $("control-result"),
+    partsNotice: $("parts-notice"), partsOff: $("parts-off"),
   };
 
   const state = {
@@ -411,6 +412,27 @@
     toast("Logged in as " + user, "ok");
   }
 
+  // -- optional parts that are off ------------------------------------------
+
+  // The names GET /api/health gives the parts (pynutd.service), in words.
+  const PART_NAMES = { history: "History database", web: "Web port", "log-file": "Log file",
+                       mqtt: "MQTT", zeroconf: "Zeroconf" };
+
+  /** Show each part that is off, with why, above the cards; hide the notice when none is. */
+  function renderParts(off) {
+    ui.partsOff.replaceChildren(...off.map((p) => el("li", { dataset: { part: p.name } },
+      el("strong", {}, PART_NAMES[p.name] || p.name), ": " + p.reason)));
+    ui.partsNotice.hidden = off.length === 0;
+  }
+
+  async function checkParts() {
+    try {
+      renderParts(api.partsOff(await api.health()));
+    } catch (err) {
+      // pynutd unreachable: the top bar already says so.
+    }
+  }
+
   // -- live data: the stream, and polling as its safety net -----------------
 
   function applyDevice(dev) {
@@ -472,6 +494,7 @@
     try {
       applyList(await api.devices());
       showConnection(true);
+      checkParts();
       // Without the stream, the event log is refreshed by polling too.
       if (!state.streaming && state.selected && state.polls % EVENTS_EVERY === 0) loadEvents(state.selected);
     } catch (err) {
