@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.interfaces import IReactorTime
 
-from pynutd.ups import UpsState, VarSpec
+from pynutd.ups import EventKind, UpsState, VarSpec
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def _atoi(text: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def record_outcome(state: UpsState, kind: str, clock: IReactorTime, detail: Mapping[str, Any],
+def record_outcome(state: UpsState, kind: EventKind, clock: IReactorTime, detail: Mapping[str, Any],
                    user: str | None, d: Deferred[None]) -> Deferred[None]:
     """Record a SET VAR or INSTCMD once the device has answered it.
 
@@ -161,7 +161,7 @@ def request_set(state: UpsState, var: str, spec: VarSpec, value: str, who: Reque
         raise NoController(state.name)
     log.info("Set variable: %s@%s set %s on %s to %s", printable(who.user or "-"),
              who.address, var, state.name, printable(value))
-    return record_outcome(state, "setvar", clock,
+    return record_outcome(state, EventKind.SETVAR, clock,
                           {"var": var, "value": value, "address": who.address},
                           who.user, _call(controller.set_var, var, value))
 
@@ -182,7 +182,7 @@ def request_instcmd(state: UpsState, cmd: str, param: str | None, who: Requester
     log.info("Instant command: %s@%s did %s%s on %s", printable(who.user or "-"),
              who.address, cmd, f" {printable(param)}" if param is not None else "",
              state.name)
-    return record_outcome(state, "instcmd", clock,
+    return record_outcome(state, EventKind.INSTCMD, clock,
                           {"command": cmd, "param": param, "address": who.address},
                           who.user, _call(controller.instcmd, cmd, param))
 

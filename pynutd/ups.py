@@ -144,18 +144,32 @@ class Snapshot:
         return Availability.OK
 
 
+class EventKind(enum.StrEnum):
+    """What an :class:`Event` says happened.
+
+    The values are the names the event log stores (pynutd.records): keep them.
+    """
+
+    UPDATE = "update"              # new values: detail["changed"] holds the old ones
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    STALE = "stale"
+    FSD = "fsd"
+    SETVAR = "setvar"              # detail: var, value, address, result
+    INSTCMD = "instcmd"            # detail: command, param, address, result
+    ALERT = "alert"                # an alert rule raised (detail: Alert.to_json())
+    ALERT_CLEAR = "alert_clear"    # ... and cleared
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """Something that happened to a UPS, for the web side, history and logs.
 
-    ``kind`` is one of: ``update`` (new values: ``detail`` holds the changed
-    names and old values), ``connected``, ``disconnected``, ``stale``,
-    ``fsd``, ``setvar``, ``instcmd``.  ``user`` is the NUT or web user who
-    caused it, when one did.
+    ``user`` is the NUT or web user who caused it, when one did.
     """
 
     ups: str
-    kind: str
+    kind: EventKind
     time: float
     detail: Mapping[str, Any] = field(default_factory=dict)
     user: str | None = None
@@ -252,7 +266,7 @@ class UpsState:
             # Only the time moved: refresh that field, keep the sorted lists.
             self._snapshot = replace(self._snapshot, last_update=now)
         if changed:
-            self._emit("update", now, {"changed": changed})
+            self._emit(EventKind.UPDATE, now, {"changed": changed})
 
     def delete(self, name: str) -> None:
         """Remove variable ``name`` (a dummy-ups SET of an empty value)."""
@@ -265,7 +279,7 @@ class UpsState:
             return
         self._connected = connected
         self._snapshot = None
-        self._emit("connected" if connected else "disconnected", now,
+        self._emit(EventKind.CONNECTED if connected else EventKind.DISCONNECTED, now,
                    {"reason": reason} if reason else {})
 
     def mark_stale(self, now: float, reason: str = "") -> None:
@@ -273,16 +287,16 @@ class UpsState:
         if not self._stale:
             self._stale = True
             self._snapshot = None
-            self._emit("stale", now, {"reason": reason} if reason else {})
+            self._emit(EventKind.STALE, now, {"reason": reason} if reason else {})
 
     def set_fsd(self, now: float, user: str | None = None) -> None:
         """Latch forced shutdown; only a restart clears it, as in upsd."""
         if not self._fsd:
             self._fsd = True
             self._snapshot = None
-        self._emit("fsd", now, {}, user)
+        self._emit(EventKind.FSD, now, {}, user)
 
-    def record(self, kind: str, now: float, detail: Mapping[str, Any],
+    def record(self, kind: EventKind, now: float, detail: Mapping[str, Any],
                user: str | None = None) -> None:
         """Tell observers about an action on this UPS (SET VAR, INSTCMD)."""
         self._emit(kind, now, detail, user)
@@ -313,7 +327,7 @@ class UpsState:
         if observer in self._observers:
             self._observers.remove(observer)
 
-    def _emit(self, kind: str, now: float, detail: Mapping[str, Any],
+    def _emit(self, kind: EventKind, now: float, detail: Mapping[str, Any],
               user: str | None = None) -> None:
         event = Event(self.name, kind, now, detail, user)
         for observer in list(self._observers):
@@ -384,11 +398,11 @@ def record_outcome(state: UpsState, kind: str, clock: Any, detail: Mapping[str, 
     ``d``'s result passes through unchanged.
     """
     def done(result: Any) -> Any:
-        state.record(kind, clock.seconds(), {**detail, "result": "ok"}, user)
+        state.record(EventKind(kind), clock.seconds(), {**detail, "result": "ok"}, user)
         return result
 
     def failed(failure: Any) -> Any:
-        state.record(kind, clock.seconds(),
+        state.record(EventKind(kind), clock.seconds(),
                      {**detail, "result": f"failed: {failure.getErrorMessage()}"}, user)
         return failure
 

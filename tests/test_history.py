@@ -13,7 +13,7 @@ from twisted.internet.defer import maybeDeferred
 from pynutd.config import HistoryConfig, parse_duration
 from pynutd.records.db import EntryKind, HistoryDB, LogEntry
 from pynutd.records.history import HistoryService
-from pynutd.ups import UpsRegistry, UpsState
+from pynutd.ups import EventKind, UpsRegistry, UpsState
 from tests.faults import failing_first
 from tests.webhelpers import T0, basic, make_harness, request
 
@@ -58,12 +58,13 @@ def test_events_are_derived_and_stored(tmp_path: Path) -> None:
     state.update({"ups.status": "OB DISCHRG"}, clock.seconds())
     state.update({"ups.status": "OB DISCHRG LB"}, clock.seconds())
     state.update({"ups.alarm": "Overheat"}, clock.seconds())
-    state.record("setvar", clock.seconds(), {"var": "ups.delay", "value": "30",
-                                             "address": "10.0.0.9"}, "admin")
-    state.record("instcmd", clock.seconds(), {"command": "load.off", "param": None,
-                                              "address": "web:127.0.0.1"}, "bob")
-    state.record("alert", clock.seconds(), {"rule": "load_high", "message": "High load",
-                                            "var": "ups.load", "value": 85.0, "threshold": 80.0})
+    state.record(EventKind.SETVAR, clock.seconds(),
+                 {"var": "ups.delay", "value": "30", "address": "10.0.0.9"}, "admin")
+    state.record(EventKind.INSTCMD, clock.seconds(),
+                 {"command": "load.off", "param": None, "address": "web:127.0.0.1"}, "bob")
+    state.record(EventKind.ALERT, clock.seconds(),
+                 {"rule": "load_high", "message": "High load", "var": "ups.load", "value": 85.0,
+                  "threshold": 80.0})
     clock.advance(20)        # no poll for longer than MAXAGE
     state.update({"ups.status": "OL"}, clock.seconds())
     messages = [(e.kind, e.message, e.user) for e in service.recent]
@@ -229,16 +230,16 @@ def test_refused_command_is_logged_as_refused():
     from twisted.internet import task
     from twisted.internet.defer import fail
 
+    from pynutd.control import record_outcome
     from pynutd.records.events import EventDeriver
-    from pynutd.ups import UpsRegistry, UpsState, record_outcome
 
     clock = task.Clock()
     state = UpsState("ups")
     entries = []
     registry = UpsRegistry([state])
     registry.subscribe(EventDeriver(registry, clock, 15, entries.append).observe)
-    d = record_outcome(state, "instcmd", clock, {"command": "load.off", "param": None,
-                                                 "address": "127.0.0.1"},
+    d = record_outcome(state, EventKind.INSTCMD, clock,
+                       {"command": "load.off", "param": None, "address": "127.0.0.1"},
                        "admin", fail(OSError("no answer from slave 10")))
     d.addErrback(lambda f: None)
     assert [e.message for e in entries if e.kind == "instcmd"] == [
@@ -269,3 +270,24 @@ def test_history_timers_outlive_a_failing_tick(tmp_path: Path,
     failed = [r.getMessage().split(" failed")[0] for r in caplog.records]
     assert sorted(failed) == ["history flush"] * 2 + ["history maintenance"] * 2 + \
         ["history sample"] * 2
+
+
+def test_stored_kinds_read_back(tmp_path: Path) -> None:
+    """Kinds stored as plain strings read back as EntryKind; one this version lacks is skipped."""
+    # The stored names never change: history written by any pynutd stays readable.
+    assert [k.value for k in EntryKind] == ["status", "comm", "alarm", "alert", "alert_clear",
+                                           "setvar", "instcmd", "fsd"]
+    # The state events that become log entries keep their names in the log.
+    assert {"setvar", "instcmd", "fsd", "alert", "alert_clear"} <= {k.value for k in EventKind}
+    db = HistoryDB(str(tmp_path / "k.sqlite"))
+    db.conn.executemany(
+        "INSERT INTO events (ups, t, kind, message, user, detail) VALUES (?, ?, ?, ?, NULL, '{}')",
+        [("ups", 1.0, "alert_clear", "cleared"), ("ups", 2.0, "from_a_newer_pynutd", "new"),
+         ("ups", 3.0, "status", "on battery")])
+    entries = db.events(None, 0, 10, 100)
+    assert [(e.kind, e.message) for e in entries] == [(EntryKind.STATUS, "on battery"),
+                                                       (EntryKind.ALERT_CLEAR, "cleared")]
+    assert all(isinstance(e.kind, EntryKind) for e in entries)
+    assert [e.message for e in db.events(None, 0, 10, 100, ["alert_clear"])] == ["cleared"]
+    assert db.events(None, 0, 10, 100, ["from_a_newer_pynutd"]) == []
+    db.close()

@@ -25,7 +25,7 @@ from typing import Any
 from twisted.internet.interfaces import IReactorTime
 
 from pynutd.config.alerts import RULES, AlertConfig, Rule
-from pynutd.ups import Event, Snapshot, UpsRegistry, UpsState
+from pynutd.ups import Event, EventKind, Snapshot, UpsRegistry, UpsState
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class AlertEngine:
 
     def observe(self, event: Event) -> None:
         """Registry observer: re-check a UPS whose values changed."""
-        if event.kind == "update":
+        if event.kind is EventKind.UPDATE:
             self.check(event.ups)
 
     def active(self, ups: str) -> list[Alert]:
@@ -150,7 +150,7 @@ class AlertEngine:
             log.warning("[%s] alert cleared: %s (%s %g)", state.name, alert.message,
                         alert.var, alert.value)
         now = self.clock.seconds()
-        state.record("alert" if raised else "alert_clear", now, alert.to_json())
+        state.record(EventKind.ALERT if raised else EventKind.ALERT_CLEAR, now, alert.to_json())
         if self.notify is not None and self.config.notifycmd:
             message = (f"UPS {state.name}: {alert.message} ({alert.var} {alert.value:g})"
                        if raised else f"UPS {state.name}: {alert.message} cleared "

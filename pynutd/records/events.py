@@ -16,7 +16,7 @@ from typing import Any
 from twisted.internet.interfaces import IReactorTime
 
 from pynutd.records.db import EntryKind, LogEntry
-from pynutd.ups import Availability, Event, UpsRegistry
+from pynutd.ups import Availability, Event, EventKind, UpsRegistry
 
 # ups.status tokens worth a sentence when they appear / disappear.
 STATUS_PHRASES: dict[str, tuple[str | None, str | None]] = {
@@ -88,7 +88,7 @@ class EventDeriver:
 
     def _alert(self, name: str, event: Event) -> None:
         d = dict(event.detail)
-        raised = event.kind == "alert"
+        raised = event.kind is EventKind.ALERT
         verb = "alert" if raised else "alert cleared"
         self.sink(LogEntry(name, event.time, EntryKind.ALERT if raised else EntryKind.ALERT_CLEAR,
                            f"{verb}: {d.get('message')} ({d.get('var')} {d.get('value'):g})",
@@ -133,16 +133,16 @@ class EventDeriver:
 
 
 # What each kind of state event becomes in the log; other kinds log nothing.
-_BY_KIND: dict[str, Callable[[EventDeriver, str, Event], None]] = {
-    "update": EventDeriver._update,
-    "stale": EventDeriver._link,
-    "disconnected": EventDeriver._link,
-    "connected": EventDeriver._link,
-    "setvar": EventDeriver._setvar,
-    "instcmd": EventDeriver._instcmd,
-    "fsd": EventDeriver._fsd,
-    "alert": EventDeriver._alert,
-    "alert_clear": EventDeriver._alert,
+_BY_KIND: dict[EventKind, Callable[[EventDeriver, str, Event], None]] = {
+    EventKind.UPDATE: EventDeriver._update,
+    EventKind.STALE: EventDeriver._link,
+    EventKind.DISCONNECTED: EventDeriver._link,
+    EventKind.CONNECTED: EventDeriver._link,
+    EventKind.SETVAR: EventDeriver._setvar,
+    EventKind.INSTCMD: EventDeriver._instcmd,
+    EventKind.FSD: EventDeriver._fsd,
+    EventKind.ALERT: EventDeriver._alert,
+    EventKind.ALERT_CLEAR: EventDeriver._alert,
 }
 
 
