@@ -315,6 +315,9 @@ class Poller:
         d: Deferred[None] = maybeDeferred(self.driver.set_var, name, value)  # type: ignore[arg-type, call-overload]
         if value == "":
             d.addCallback(lambda _: self._forget_core(name))
+        else:
+            # The driver wrote it: its value now stands over a device.* copy.
+            d.addCallback(lambda _: self._remapped.pop(name.lower(), None))
         d.addCallback(lambda _: self._poll_soon())
         return d
 

@@ -24,7 +24,7 @@ from pynutd.config import UpsSection
 from pynutd.control import CommandUnknown, DeviceError
 from pynutd.drivers.base import Update
 from pynutd.parseconf import read_lines
-from pynutd.ups import VarSpec
+from pynutd.ups import VarSpec, same_value
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ class DummyUps:
             self._set("ups.alarm", self.alarm)
         else:
             self.values.pop(self._key("ups.alarm"), None)
-        self.values[self._key("ups.status")] = status[:MAX_VALUE]
+        self._store(self._key("ups.status"), status[:MAX_VALUE])
 
     def _key(self, name: str) -> str:
         # NUT's state tree matches names case-insensitively and keeps the first spelling.
@@ -219,8 +219,14 @@ class DummyUps:
 
     def _set(self, name: str, value: str) -> None:
         key = self._key(name)
-        self.values[key] = value[:MAX_VALUE]
+        self._store(key, value[:MAX_VALUE])
         self.specs[key] = spec_for(name)
+
+    def _store(self, key: str, value: str) -> None:
+        # NUT's dstate_setinfo: a value equal but for letter case is no change.
+        old = self.values.get(key)
+        if old is None or not same_value(old, value):
+            self.values[key] = value
 
 
 def _atoi(text: str) -> int:
