@@ -279,6 +279,8 @@ class Tokenizer:
         return line
 
     def _take(self, error: str | None = None) -> Line:
+        # Hand the line out and start afresh: after a parse error too, as
+        # pconf_char does, so the next line owes nothing to the broken one.
         line = Line(tuple(self._words), self._start, error)
         self._words = []
         self._word = bytearray()

@@ -12,12 +12,15 @@ The module imports nothing from ``nut/``, ``drivers/`` or ``web/``.
 from __future__ import annotations
 
 import enum
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred
+
+log = logging.getLogger(__name__)
 
 # upsmon and the nut-ddl dumps expect the tokens in this order (usbhid-ups'
 # ups_status_set); drivers that build ups.status from bits use it to sort.
@@ -118,6 +121,17 @@ class Snapshot:
         """Return whether the UPS offers instant command ``name`` (any case)."""
         lname = name.lower()
         return any(c.lower() == lname for c in self.commands)
+
+    def served_value(self, var: Variable) -> str:
+        """Return ``var``'s value as clients are served it: with the FSD latch.
+
+        Once FSD is set, ``ups.status`` reads ``FSD <status>`` (upsd adds the
+        prefix in ``server/netget.c:get_var`` and, for LIST VAR only,
+        ``server/netlist.c:tree_dump``).
+        """
+        if self.fsd and var.name.lower() == "ups.status":
+            return f"FSD {var.value}"
+        return var.value
 
     @property
     def status(self) -> str:
@@ -293,7 +307,10 @@ class UpsState:
         """Latch forced shutdown; only a restart clears it, as in upsd."""
         if not self._fsd:
             self._fsd = True
-            self._snapshot = None
+            if self._snapshot is not None:
+                # Only the latch moved: keep the sorted lists, as update
+                # does when only the time moved.
+                self._snapshot = replace(self._snapshot, fsd=True)
         self._emit(EventKind.FSD, now, {}, user)
 
     def record(self, kind: EventKind, now: float, detail: Mapping[str, Any],
@@ -330,12 +347,14 @@ class UpsState:
     def _emit(self, kind: EventKind, now: float, detail: Mapping[str, Any],
               user: str | None = None) -> None:
         event = Event(self.name, kind, now, detail, user)
+        # A copy: an observer may unsubscribe itself (or another) meanwhile.
         for observer in list(self._observers):
             try:
                 observer(event)
-            except Exception:  # one broken reader must not stop the others
-                from twisted.python import log
-                log.err(None, f"observer of UPS {self.name} failed")
+            except Exception:
+                # One broken reader must not stop the others, nor the
+                # poller that wrote the change.
+                log.exception("observer of UPS %s failed on %s", self.name, kind)
 
 
 class UpsRegistry:

@@ -94,7 +94,8 @@ class ProtocolTests(SynchronousTestCase):
             self.assertIsNone(transport.producer)
 
     def test_parse_error_drops_rest_of_read(self):
-        """An unescaped # in quotes gets no reply and the rest of that read is dropped."""
+        """An unescaped # in quotes gets no reply, the rest of that read is dropped,
+        and the next read parses afresh (the tokenizer's reset after a parse error)."""
         proto, transport = self.connect()
         proto.dataReceived(b'GET VAR ups "ups#status"\nVER\n')
         self.assertEqual(transport.value(), b"")

@@ -11,7 +11,9 @@ import re
 import pytest
 from twisted.internet import task
 
+from pynutd.nut.commands import COMMANDS
 from pynutd.nut.session import NutSession
+from pynutd.ups import UpsState
 from tests.nutfixtures import chat, make_context
 
 MISC = [
@@ -143,7 +145,7 @@ INSTCMD = [
 def test_chat(table):
     """Every request of the family gets upsd's reply, in order."""
     context, _, _ = make_context()
-    session = NutSession(context, "127.0.0.1")
+    session = NutSession(context, "127.0.0.1", COMMANDS)
     context.sessions.append(session)
     assert chat(session, table) == []
 
@@ -152,7 +154,7 @@ def test_closing_means_the_last_line_was_logout():
     """LOGOUT sets closing; any later line clears it, a bad or empty one too (upsd's
     last_heard: LOGOUT zeroes it, every complete line sets it again, issue 12.5)."""
     context, _, _ = make_context()
-    session = NutSession(context, "127.0.0.1")
+    session = NutSession(context, "127.0.0.1", COMMANDS)
     steps = [("LOGOUT", True), ("VER", False), ("LOGOUT", True), ("", False),
              ("LOGOUT", True), ("LOGOUT x", False), ("logout", True), ("LOGOUT", True)]
     for line, closing in steps:
@@ -163,9 +165,9 @@ def test_closing_means_the_last_line_was_logout():
 def test_set_and_instcmd_reach_the_controller():
     """Accepted writes are forwarded with canonical names and the parameter rule."""
     context, _, controller = make_context()
-    session = NutSession(context, "127.0.0.1")
+    session = NutSession(context, "127.0.0.1", COMMANDS)
     chat(session, SET)
-    session2 = NutSession(context, "127.0.0.1")
+    session2 = NutSession(context, "127.0.0.1", COMMANDS)
     chat(session2, INSTCMD)
     assert controller.calls == [
         ("set", "battery.charge.low", "65xyz"), ("set", "ups.delay.shutdown", "3"),
@@ -177,7 +179,7 @@ def test_unknown_user_and_no_password_user_are_denied():
     """USERNAME/PASSWORD never fail; LOGIN judges them (a user without password never matches)."""
     context, _, _ = make_context()
     for user, pw in [("nobody", "x"), ("monuser", "wrong"), ("MONUSER", "secret"), ("nopw", "")]:
-        session = NutSession(context, "127.0.0.1")
+        session = NutSession(context, "127.0.0.1", COMMANDS)
         assert chat(session, [(f"USERNAME {user}", ["OK"]), (f'PASSWORD "{pw}"', ["OK"]),
                               ("LOGIN ups", ["ERR ACCESS-DENIED"])]) == []
 
@@ -188,7 +190,7 @@ def test_tracking(result, final):
     """With TRACKING ON a write answers OK TRACKING <uuid>; GET TRACKING follows it."""
     context, _, controller = make_context()
     controller.result = "pending"
-    session = NutSession(context, "127.0.0.1")
+    session = NutSession(context, "127.0.0.1", COMMANDS)
     chat(session, [("USERNAME admin", ["OK"]), ("PASSWORD adminpw", ["OK"]), ("SET TRACKING ON", ["OK"])])
     (reply,) = session.handle(["INSTCMD", "ups", "load.off"])
     assert re.fullmatch(r"OK TRACKING [0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}", reply)
@@ -203,7 +205,7 @@ def test_tracking(result, final):
     else:
         controller.pending.errback(OSError("gone"))
     assert session.handle(["GET", "TRACKING", ident]) == [final]
-    other = NutSession(context, "::1")
+    other = NutSession(context, "::1", COMMANDS)
     assert other.handle(["GET", "TRACKING", ident]) == ["ERR FEATURE-NOT-CONFIGURED"]
     context.clock.advance(3601)
     assert session.handle(["GET", "TRACKING", ident]) == ["ERR UNKNOWN"]
@@ -213,7 +215,7 @@ def test_writes_without_a_driver_fail():
     """SET-FAILED and INSTCMD-FAILED when nothing can carry the request to a device."""
     context, ups, _ = make_context()
     ups.controller = None
-    session = NutSession(context, "127.0.0.1")
+    session = NutSession(context, "127.0.0.1", COMMANDS)
     assert chat(session, [("USERNAME admin", ["OK"]), ("PASSWORD adminpw", ["OK"]),
                           ("SET VAR ups ups.delay.shutdown 5", ["ERR SET-FAILED"]),
                           ("INSTCMD ups load.off", ["ERR INSTCMD-FAILED"])]) == []
@@ -223,7 +225,7 @@ def test_staleness_gate():
     """DATA-STALE after MAXAGE, DRIVER-NOT-CONNECTED first; the exemptions still answer."""
     clock = task.Clock()
     context, ups, _ = make_context(clock)
-    session = NutSession(context, "127.0.0.1")
+    session = NutSession(context, "127.0.0.1", COMMANDS)
     chat(session, [("USERNAME prim", ["OK"]), ("PASSWORD primpw", ["OK"])])
     clock.advance(15)
     assert session.handle(["GET", "VAR", "ups", "ups.status"]) == ['VAR ups ups.status "OL CHRG"']
@@ -253,12 +255,12 @@ def test_control_characters_are_refused(value):
     before anything reaches the device (the parser lets DEL through; the rest only
     the session's own callers could hand over)."""
     context, _, controller = make_context()
-    admin = NutSession(context, "127.0.0.1")
+    admin = NutSession(context, "127.0.0.1", COMMANDS)
     chat(admin, [("USERNAME admin", ["OK"]), ("PASSWORD adminpw", ["OK"])])
     assert admin.handle(["SET", "VAR", "ups", "ups.delay.shutdown", value]) == ["ERR INVALID-VALUE"]
     # READONLY still comes first, as upsd checks it first.
     assert admin.handle(["SET", "VAR", "ups", "ups.status", value]) == ["ERR READONLY"]
-    cmd = NutSession(context, "127.0.0.1")
+    cmd = NutSession(context, "127.0.0.1", COMMANDS)
     chat(cmd, [("USERNAME cmduser", ["OK"]), ("PASSWORD cmdpw", ["OK"])])
     assert cmd.handle(["INSTCMD", "ups", "load.off", value]) == ["ERR INVALID-ARGUMENT"]
     assert controller.calls == []
@@ -267,16 +269,47 @@ def test_control_characters_are_refused(value):
 def test_client_values_are_escaped_in_the_log(caplog):
     """Values, parameters and a device's refusal show escaped, each on one log line."""
     context, _, controller = make_context()
-    session = NutSession(context, "127.0.0.1")
+    session = NutSession(context, "127.0.0.1", COMMANDS)
     chat(session, [("USERNAME admin", ["OK"]), ("PASSWORD adminpw", ["OK"])])
-    caplog.set_level("INFO", "pynutd.nut")
+    caplog.set_level("INFO", "pynutd")
     assert session.handle(["SET", "VAR", "ups", "ups.delay.shutdown", "a\\b"]) == ["OK"]
     assert session.handle(["INSTCMD", "ups", "load.off", "10\\n"]) == ["OK"]
     controller.result = "pending"
     assert session.handle(["INSTCMD", "ups", "load.off"]) == ["OK"]
     controller.pending.errback(OSError("device said\nVAR ups ups.status OB"))
-    messages = [r.getMessage() for r in caplog.records if r.name == "pynutd.nut.commands"]
-    assert any(m.endswith("set ups.delay.shutdown on ups to a\\\\b") for m in messages), messages
-    assert any("did load.off 10\\\\n on ups" in m for m in messages), messages
+    # The request lines come from the write contract (pynutd.control), whose
+    # rules refuse a control character before anything is logged.
+    messages = [r.getMessage() for r in caplog.records
+                if r.name.startswith("pynutd.nut.") or r.name == "pynutd.control"]
+    assert any(m.endswith("admin@127.0.0.1 set ups.delay.shutdown on ups to a\\b")
+               for m in messages), messages
+    assert any("did load.off 10\\n on ups" in m for m in messages), messages
+    assert any(m.endswith("SET ups.delay.shutdown=a\\\\b: done") for m in messages), messages
     assert any(m.endswith("failed: device said\\nVAR ups ups.status OB") for m in messages), messages
     assert not any("\n" in m for m in messages)
+
+
+def test_list_var_cache_follows_fsd_and_new_values():
+    """A repeated LIST VAR is served from the server's cache, yet FSD and new
+    values show at once; each server has its own cache, and it stays bounded."""
+    context, ups, _ = make_context()
+    session = NutSession(context, "127.0.0.1", COMMANDS)
+    first = session.handle(["LIST", "VAR", "ups"])
+    assert session.handle(["LIST", "VAR", "ups"]) is first
+    assert 'VAR ups ups.status "OL CHRG"' in first
+    ups.set_fsd(context.now())
+    assert 'VAR ups ups.status "FSD OL CHRG"' in session.handle(["LIST", "VAR", "ups"])
+    ups.update({"battery.charge": "99"}, context.now())
+    assert 'VAR ups battery.charge "99"' in session.handle(["LIST", "VAR", "ups"])
+    assert list(context.list_var_cache) == ["ups"]
+    other, _, _ = make_context()
+    assert other.list_var_cache == {}
+    # Clients choose the spelling of the name: 600 of them keep 256 at most.
+    big = UpsState("bigupsname1")
+    big.set_connected(True, context.now())
+    big.update({"ups.status": "OL"}, context.now())
+    context.registry.add(big)
+    for mask in range(600):
+        name = "".join(c.upper() if mask >> i & 1 else c for i, c in enumerate(big.name))
+        assert session.handle(["LIST", "VAR", name])[1] == f'VAR {name} ups.status "OL"'
+    assert 0 < len(context.list_var_cache) <= 256

@@ -72,3 +72,29 @@ def test_letter_case_folds_as_strcasecmp_does():
     assert ups.snapshot().value("ups.location") == "bÜRO É"
     ups.update({"ups.location": "BÜro é"}, 4.0)
     assert ups.snapshot().value("ups.location") == "BÜro é"
+
+
+def test_a_failing_observer_does_not_stop_the_others(caplog):
+    """Observers are isolated: one that raises is logged and the next still hears
+    the event, one that unsubscribes while called skips nobody, and the writer
+    (the poller) never sees the error."""
+    ups = UpsState("ups")
+    heard = []
+
+    def broken(event):
+        raise RuntimeError("boom")
+
+    def leaving(event):
+        ups.unsubscribe(leaving)
+        heard.append(("leaving", event.kind))
+
+    ups.subscribe(broken)
+    ups.subscribe(leaving)
+    ups.subscribe(lambda event: heard.append(("last", event.kind)))
+    with caplog.at_level("ERROR", "pynutd.ups"):
+        ups.update({"ups.status": "OL"}, 1.0)
+        ups.set_fsd(2.0)
+    assert heard == [("leaving", "update"), ("last", "update"), ("last", "fsd")]
+    assert ups.snapshot().fsd and ups.snapshot().value("ups.status") == "OL"
+    failures = [r for r in caplog.records if "observer of UPS ups failed" in r.getMessage()]
+    assert len(failures) == 2 and failures[0].exc_info[0] is RuntimeError

@@ -119,7 +119,7 @@ def test_clients_lists_nut_logins() -> None:
     from pynutd.nut.session import NutSession
     h = make_harness()
     for address, ups in (("10.0.0.1", "main"), ("10.0.0.2", "spare"), ("10.0.0.3", "main")):
-        session = NutSession(h.server, address)
+        session = NutSession(h.server, address, {})
         session.login_ups = ups
         h.server.sessions.append(session)
     assert request(h.site, "GET", "/api/v1/devices/main/clients").json() == ["10.0.0.3", "10.0.0.1"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from twisted.internet import protocol
@@ -34,8 +34,9 @@ from twisted.internet.interfaces import IPushProducer
 from twisted.protocols.policies import TimeoutMixin
 from zope.interface import implementer
 
+from pynutd.nut.commands import COMMANDS
 from pynutd.nut.refusals import RefusalLog
-from pynutd.nut.session import NutSession, ServerContext
+from pynutd.nut.session import Command, NutSession, ServerContext
 from pynutd.nut.wire import encode_reply
 from pynutd.parseconf import Line, Tokenizer
 
@@ -57,8 +58,9 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
 
     factory: NutFactory
 
-    def __init__(self, context: ServerContext) -> None:
+    def __init__(self, context: ServerContext, commands: Mapping[str, Command]) -> None:
         self.context = context
+        self.commands = commands
         self.tokenizer = Tokenizer()
         self.session: NutSession | None = None
         # Reads not parsed yet, and the lines of the read being answered.
@@ -73,7 +75,7 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
 
     def connectionMade(self) -> None:
         peer = self.transport.getPeer()  # type: ignore[union-attr]
-        self.session = NutSession(self.context, getattr(peer, "host", str(peer)))
+        self.session = NutSession(self.context, getattr(peer, "host", str(peer)), self.commands)
         self.context.sessions.append(self.session)
         self.setTimeout(IDLE_TIMEOUT)
         self.transport.registerProducer(self, True)  # type: ignore[union-attr]
@@ -172,12 +174,12 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
                 return None
 
     def _drop_rest_of_slice(self, line: Line) -> None:
-        # No reply at all, as upsd: the rest of its 512-byte read is dropped
-        # and parsing starts afresh after it.
+        # No reply at all, as upsd: the rest of its 512-byte read is dropped.
+        # The tokenizer has already started afresh, as pconf_char does after
+        # a parse error, so what comes next parses as a new line.
         assert self.session is not None
         log.info("parse error from %s: %s", self.session.address, line.error)
         resume = ((self.tokenizer.offset - 1) // READ_SIZE + 1) * READ_SIZE
-        self.tokenizer = Tokenizer()
         # Slice boundaries stay multiples of READ_SIZE from the read's start.
         self._read = self._read[resume:]
         self._lines = self.tokenizer.feed(self._read) if self._read else None
@@ -212,11 +214,17 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
 
 
 class NutFactory(protocol.Factory):
-    """Builds NutProtocol instances; enforces MAXCONN; kicks LOGINs on reload."""
+    """Builds NutProtocol instances; enforces MAXCONN; kicks LOGINs on reload.
 
-    def __init__(self, context: ServerContext, maxconn: int | None = None) -> None:
+    ``commands`` is the verb table every session dispatches through (NUT's
+    own by default).
+    """
+
+    def __init__(self, context: ServerContext, maxconn: int | None = None,
+                 commands: Mapping[str, Command] = COMMANDS) -> None:
         self.context = context
         self.maxconn = maxconn
+        self.commands = commands
         self.connections: set[NutProtocol] = set()
         self.refusals = RefusalLog(context.clock, maxconn or 0)
 
@@ -224,7 +232,7 @@ class NutFactory(protocol.Factory):
         if self.maxconn is not None and len(self.connections) >= self.maxconn:
             self.refusals.refused(addr)
             return None
-        proto = NutProtocol(self.context)
+        proto = NutProtocol(self.context, self.commands)
         proto.factory = self
         self.connections.add(proto)
         return proto

@@ -3,68 +3,59 @@
 :class:`NutSession` is sans-IO: it is handed the words of a request line
 (already split by :mod:`pynutd.parseconf`) and returns the reply lines.  It
 never touches a socket or the wall clock; time comes from the context's
-injected clock.  The authentication gate of upsd's ``check_command`` lives
-here, before any handler runs; handlers live in :mod:`pynutd.nut.commands`.
+injected clock.  It dispatches through the verb table it is handed
+(:data:`pynutd.nut.commands.COMMANDS`, upsd's ``netcmds[]``), and holds
+what every handler does first: the authentication gate of upsd's
+``check_command``, the word count of the verb, and the UPS lookups
+(``get_ups_ptr``, ``ups_available``).  The handlers live in one module
+per command family (get, list, set, instcmd, user, misc).
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
 
 from pynutd.config import User
+from pynutd.nut.auth import authenticate
 from pynutd.nut.descriptions import Descriptions
 from pynutd.nut.errors import ErrCode, NutError
-from pynutd.ups import UpsRegistry
+from pynutd.nut.tracking import TrackingTable
+from pynutd.ups import Availability, Snapshot, UpsRegistry, UpsState, Variable
 
-log = logging.getLogger(__name__)
+Handler = Callable[["NutSession", list[str]], list[str]]
 
 
-class TrackingTable:
-    """Status of SET VAR / INSTCMD requests sent with TRACKING ON.
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One row of the verb table: the handler and what the session checks first.
 
-    IDs are upper-case UUIDv4 strings, shared by all connections, looked up
-    case-insensitively and forgotten ``delay`` seconds after creation
-    (upsd's TRACKINGDELAY).
+    ``needs_user``: USERNAME and PASSWORD must have been sent (upsd's
+    FLAG_USER).  ``words``: the exact number of words after the verb, or
+    None when the handler checks them itself (GET, LIST, SET and INSTCMD
+    check step by step, STARTTLS ignores them).
     """
 
-    def __init__(self, clock: IReactorTime, delay: float = 3600) -> None:
-        self.clock = clock
-        self.delay = delay
-        self._entries: dict[str, tuple[float, str]] = {}
+    handler: Handler
+    needs_user: bool = False
+    words: int | None = None
 
-    def add(self) -> str:
-        """Create a PENDING entry and return its id."""
-        self._purge()
-        ident = str(uuid.uuid4()).upper()
-        self._entries[ident] = (self.clock.seconds(), "PENDING")
-        return ident
 
-    def resolve(self, ident: str, result: str) -> None:
-        """Set the final reply line of ``ident`` (SUCCESS, ERR FAILED, ...)."""
-        if ident in self._entries:
-            self._entries[ident] = (self._entries[ident][0], result)
-
-    def get(self, ident: str) -> str:
-        """Return the GET TRACKING reply line for ``ident``."""
-        self._purge()
-        entry = self._entries.get(ident.upper())
-        return entry[1] if entry else "ERR UNKNOWN"
-
-    def _purge(self) -> None:
-        cutoff = self.clock.seconds() - self.delay
-        for ident in [i for i, (t, _) in self._entries.items() if t < cutoff]:
-            del self._entries[ident]
+# A rendered LIST VAR reply and what it was rendered from: the snapshot's
+# variables (by identity) and its FSD latch.
+ListVarEntry = tuple[tuple[Variable, ...], bool, list[str]]
 
 
 @dataclass(eq=False)
 class ServerContext:
-    """What every session of one server shares: UPSes, users, texts, logins."""
+    """What every session of one server shares: UPSes, users, texts, logins.
+
+    ``list_var_cache`` holds rendered LIST VAR replies per UPS name as the
+    client spelt it (:mod:`pynutd.nut.list`), one cache per server.
+    """
 
     registry: UpsRegistry
     users: Mapping[str, User]
@@ -74,6 +65,7 @@ class ServerContext:
     trackingdelay: float = 3600
     sessions: list[NutSession] = field(default_factory=list)
     tracking: TrackingTable = field(init=False)
+    list_var_cache: dict[str, ListVarEntry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tracking = TrackingTable(self.clock, self.trackingdelay)
@@ -97,18 +89,6 @@ class ServerContext:
         return len(self.sessions)
 
 
-def _commands() -> Mapping[str, Any]:
-    # commands.py imports this module, so the table is looked up late, once.
-    global _COMMANDS
-    if _COMMANDS is None:
-        from pynutd.nut.commands import COMMANDS
-        _COMMANDS = COMMANDS
-    return _COMMANDS
-
-
-_COMMANDS: Mapping[str, Any] | None = None
-
-
 class NutSession:
     """The protocol state of one client connection.
 
@@ -118,9 +98,11 @@ class NutSession:
     upsd's 512-byte read, :mod:`pynutd.nut.protocol`).
     """
 
-    def __init__(self, context: ServerContext, address: str) -> None:
+    def __init__(self, context: ServerContext, address: str,
+                 commands: Mapping[str, Command]) -> None:
         self.context = context
         self.address = address
+        self.commands = commands
         self.username: str | None = None
         self.password: str | None = None
         self.login_ups: str | None = None
@@ -133,13 +115,16 @@ class NutSession:
         self.closing = False
         if not words:
             return [NutError(ErrCode.UNKNOWN_COMMAND).line]
-        command = _commands().get(words[0].upper())
+        command = self.commands.get(words[0].upper())
         if command is None:
             return [NutError(ErrCode.UNKNOWN_COMMAND).line]
+        args = list(words[1:])
         try:
             if command.needs_user:
                 self._check_credentials_present()
-            return command.handler(self, list(words[1:]))
+            if command.words is not None and len(args) != command.words:
+                raise NutError(ErrCode.INVALID_ARGUMENT)
+            return command.handler(self, args)
         except NutError as exc:
             return [exc.line]
 
@@ -152,8 +137,27 @@ class NutSession:
 
     def user(self) -> User | None:
         """Return the account matching this connection's credentials, if any."""
-        from pynutd.nut.auth import authenticate
         return authenticate(self.context.users, self.username, self.password)
+
+    def ups(self, name: str) -> UpsState:
+        """Return the UPS called ``name`` (any case), else raise UNKNOWN-UPS."""
+        state = self.context.registry.get(name)
+        if state is None:
+            raise NutError(ErrCode.UNKNOWN_UPS)
+        return state
+
+    def available(self, name: str) -> Snapshot:
+        """Look up a UPS and apply upsd's ``ups_available`` gate to its data.
+
+        Raises UNKNOWN-UPS, then DRIVER-NOT-CONNECTED, then DATA-STALE.
+        """
+        snap = self.ups(name).snapshot()
+        status = snap.availability(self.context.now(), self.context.maxage)
+        if status is Availability.DRIVER_NOT_CONNECTED:
+            raise NutError(ErrCode.DRIVER_NOT_CONNECTED)
+        if status is Availability.DATA_STALE:
+            raise NutError(ErrCode.DATA_STALE)
+        return snap
 
     def __repr__(self) -> str:
         return f"<NutSession {self.address} user={self.username!r}>"

@@ -1,0 +1,60 @@
+"""The verbs that stand alone, as NUT's server/netmisc.c: VER, NETVER/PROTVER, HELP, FSD, STARTTLS.
+
+STARTTLS has a file of its own in NUT (``server/netssl.c``); without TLS it
+is one refusal, so it lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pynutd import __version__
+from pynutd.nut import auth
+from pynutd.nut.errors import ErrCode, NutError
+from pynutd.nut.session import NutSession
+from pynutd.nut.wire import for_log
+
+log = logging.getLogger(__name__)
+
+# The upsd release whose behaviour pynutd reproduces; clients read it from
+# VER (WinNUT takes the fifth word) and server.version.
+UPSD_VERSION = "2.8.0"
+SERVER_INFO = f"Network UPS Tools upsd {UPSD_VERSION} - pynutd {__version__}"
+HELP_TEXT = "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS"
+PROTOCOL_VERSION = "1.3"
+
+
+# VER
+def do_ver(session: NutSession, args: list[str]) -> list[str]:
+    """Name the server (the shape WinNUT and go.nut parse)."""
+    return [SERVER_INFO]
+
+
+# NETVER / PROTVER
+def do_netver(session: NutSession, args: list[str]) -> list[str]:
+    """Give the protocol version."""
+    return [PROTOCOL_VERSION]
+
+
+# HELP
+def do_help(session: NutSession, args: list[str]) -> list[str]:
+    """List the commands, as upsd 2.8.0 lists them (PRIMARY, FSD left out)."""
+    return [HELP_TEXT]
+
+
+# STARTTLS   (arguments ignored; no certificate is configured)
+def do_starttls(session: NutSession, args: list[str]) -> list[str]:
+    """Refuse TLS as an upsd without a certificate does; upsc goes on in plain text."""
+    raise NutError(ErrCode.FEATURE_NOT_CONFIGURED)
+
+
+# FSD <ups>
+def do_fsd(session: NutSession, args: list[str]) -> list[str]:
+    """Latch forced shutdown on a UPS (a primary upsmon's last word)."""
+    state = session.ups(args[0])
+    if not auth.may(session.user(), "fsd"):
+        raise NutError(ErrCode.ACCESS_DENIED)
+    log.warning("Client %s@%s set FSD on UPS [%s]", for_log(session.username), session.address,
+                state.name)
+    state.set_fsd(session.context.now(), session.username)
+    return ["OK FSD-SET"]
