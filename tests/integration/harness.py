@@ -144,6 +144,10 @@ class Pynutd:
                 if "in use" in self.log():
                     raise _PortTaken()
                 raise RuntimeError(f"pynutd exited with status {self.proc.returncode}")
+            if f"{port}: [Errno 98] Address already in use" in self.log():
+                # The web port is optional: pynutd runs on without it.
+                self._stop()
+                raise _PortTaken()
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 return

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -266,3 +267,32 @@ def test_discovery_off_and_another_prefix(tmp_path: Path, setting: str) -> None:
             assert found and all(c["state_topic"] == "home/ups/ups/state"
                                  for c in found.values() if "state_topic" in c)
         assert not [t for t in latest if t.startswith("pynutd/")] or prefix == "pynutd"
+
+
+def test_broker_down_at_start(tmp_path: Path) -> None:
+    """No broker yet: the NUT port serves, health says why MQTT is off, one log line; the broker
+    comes: everything is published without a restart."""
+    broker = Mosquitto(tmp_path)
+    # Hold the broker's port (bound, not listening: connections are refused) so
+    # that no other process, pynutd's own ports included, takes it meanwhile.
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("127.0.0.1", broker.port))
+    try:
+        conf = confdir(tmp_path / "conf", broker)
+        with Pynutd(conf, web=True, wait_for_ups="ups") as server:
+            server.wait_until(lambda: "unreachable" in web(server, "/api/health")["parts"]
+                              ["mqtt"], 10)
+            assert upsc(server)["battery.charge"] == "97"
+            assert 'pynutd_part_up{part="mqtt"} 0.0' in web(server, "/metrics")
+            time.sleep(1.5)   # the retry after 1 s failed too: still one line
+            assert server.log().count("MQTT: broker 127.0.0.1") == 1, server.log()
+            holder.close()
+            broker.start()
+            with Listener(broker.port) as listener:
+                listener.wait(has_configs, timeout=20, what="discovery after the broker came")
+            server.wait_until(lambda: web(server, "/api/health")["parts"]["mqtt"] == "ok", 10)
+            assert "Traceback" not in server.log()
+    finally:
+        holder.close()
+        broker.stop()
