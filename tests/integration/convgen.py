@@ -126,6 +126,7 @@ class Model:
             values.setdefault("device.type", "ups")
             self.values[ups] = values
         self.deleted: set[tuple[str, str]] = set()
+        self.copies_set: set[tuple[str, str]] = set()
 
     def settable(self, ups: str) -> list[str]:
         """Names a SET may reach the driver with."""
@@ -543,18 +544,35 @@ class Generator:
                 continue
             ups = self.pick(list(DEV_FILES))
             r = self.rng.random()
-            if r < 0.8:
+            if r < 0.75:
                 var = self.pick(self.model.settable(ups))
+            elif r < 0.82:
+                # the driver core's copies of ups.*: the model holds the
+                # file's value, which the copy replaced
+                ups = self.pick(("tower", ups))
+                var = self.pick(("device.model", "device.mfr", "device.serial"))
             elif r < 0.9:
                 var = self.pick(CORE_VARS)
             else:
                 var = self.pick(UNKNOWN_VARS[:4])
             value = self.set_value(ups, var) if var in self.model.values[ups] else "1"
-            words = [self.case("SET"), self.case("VAR"), self.case(ups, 0.2),
-                     self.case(var, 0.15), value]
+            if var.startswith("device.") and (ups, var) not in self.model.copies_set:
+                # the first SET of a copy: the file's value (which the copy
+                # replaced), or that in another letter case
+                self.model.copies_set.add((ups, var))
+                current = self.model.values[ups].get(var)
+                if current:
+                    value = self.pick((current, current.swapcase()))
+            name = self.case(var, 0.15)
+            if (var == "ups.status" and (ups, var) not in self.model.deleted
+                    and self.rng.random() < 0.15):
+                # dummy-ups treats only the lower-case name as the status:
+                # any other spelling with an empty value deletes it
+                name, value = self.pick(("UPS.STATUS", "Ups.Status", "ups.STATUS")), ""
+            words = [self.case("SET"), self.case("VAR"), self.case(ups, 0.2), name, value]
             lines.append(self.render(words, hostile=False))
             touched.append((ups, var))
-            self.apply(ups, var, value)
+            self.apply(ups, var, value, deletes=value == "" and name != "ups.status")
             if value == "":
                 # dummy-ups applies a SET up to a second later: whether a
                 # later SET finds the variable would be a race on upsd.
@@ -586,14 +604,15 @@ class Generator:
             reads.append(self.render(["GET", "VAR", ups, var], False))
             if self.rng.random() < 0.3:
                 reads.append(self.render(["GET", "TYPE", ups, var], False))
-        if self.rng.random() < 0.5:
+        if self.rng.random() < 0.5 or not reads:
+            ups = touched[0][0] if touched else self.pick(list(DEV_FILES))
             reads.append(self.render([self.pick(("LIST", "list")), self.pick(("VAR", "RW")),
-                                      touched[0][0]], False))
+                                      ups], False))
         readback = Conversation("set read-back", tuple(reads), barrier=True,
                                 context=tuple(c.lines for c in setters))
         return setters + [readback]
 
-    def apply(self, ups: str, var: str, value: str) -> None:
+    def apply(self, ups: str, var: str, value: str, deletes: bool) -> None:
         """Follow an admin's SET in the model (as upsd would, roughly)."""
         values = self.model.values[ups]
         if var not in values:
@@ -601,7 +620,7 @@ class Generator:
         size = self.model.string_len(var)
         if size is not None and len(value) > size:
             return
-        if value == "" and var != "ups.status":
+        if deletes:
             del values[var]
             self.model.deleted.add((ups, var))
         elif value.lower() != values[var].lower():
@@ -677,10 +696,15 @@ def plan(seed: int, count: int, rounds: int | None = None) -> list[Round]:
         last = index == rounds
         size = count - per_round * rounds if last else per_round
         seq_size = 0 if last else sequential
-        steps = [gen.set_batch() for _ in range(max(1, seq_size // 40))] if seq_size else []
-        while sum(map(len, steps)) < seq_size:
+        batches = max(1, seq_size // 40) if seq_size else 0
+        steps: list[list[Conversation]] = []
+        while sum(map(len, steps)) < seq_size - 7 * batches:
             steps.append(gen.sequential(last=index == rounds - 1))
-        gen.rng.shuffle(steps)
+        # SET batches go in at random places, made in the order they run,
+        # so the model follows the servers
+        places = sorted(gen.rng.randrange(len(steps) + 1) for _ in range(batches))
+        for done, at in enumerate(places):
+            steps.insert(at + done, gen.set_batch())
         rnd.sequential = [conv for step in steps for conv in step]
         while len(rnd.parallel) + len(rnd.sequential) < size:
             conv = gen.read_only()

@@ -294,11 +294,13 @@ class Difference:
         if self.shrunk is not None:
             lines, theirs, mine = self.shrunk, self.shrunk_theirs, self.shrunk_mine
         text = [f"[{self.label}]"]
-        names = {w.lower() for line in lines for w in _FOLD.sub(b" ", line).split()[2:4]}
-        for earlier in self.context:
-            # only the earlier conversations that name what this one reads
-            if any(n in b"".join(earlier).lower() for n in names):
-                text.append(f"  after:  {frame(b''.join(earlier))!r}")
+        # only the earlier conversations that name what this one reads: its
+        # variables, else its UPSes
+        words = [_FOLD.sub(b" ", line).lower().split() for line in lines]
+        names = {w[3] for w in words if len(w) > 3} or {w[2] for w in words if len(w) > 2}
+        relevant = [c for c in self.context if any(n in b"".join(c).lower() for n in names)]
+        for earlier in relevant[-6:]:
+            text.append(f"  after:  {frame(b''.join(earlier))!r}")
         if self.context:
             text.append("  (then every driver had applied the SETs)")
         text += [f"  sent:   {frame(b''.join(lines))!r}", f"  upsd:   {theirs!r}",
