@@ -11,6 +11,7 @@ exception, never an error without a line.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import tempfile
@@ -40,7 +41,11 @@ BASE = {
                    b"interval = 2\nvariables = ups.load, battery.charge\n"
                    b"[alerts]\nload_high = 80\nload_high_hysteresis = 5\n"
                    b"[alerts:ups]\nbattery_low = off\n"
-                   b"[log]\nmax_bytes = 1000\nbackups = 5\ntelemetry_interval = 30\n",
+                   b"[log]\nmax_bytes = 1000\nbackups = 5\ntelemetry_interval = 30\n"
+                   b"[mqtt]\nhost = ::1\nport = 1883\nusername = u\npassword = p w\n"
+                   b"client_id = rack-1\ntopic_prefix = home/ups\ndiscovery_prefix = ha\n"
+                   b"discovery = yes\ncommands_user = admin\nlegacy_topic = ups/telemetry\n"
+                   b"[zeroconf]\nenabled = yes\n",
 }
 FILES = tuple(BASE)
 NASTY_VALUES = (b"9" * 400, b"-1", b"nan", b"inf", b"-inf", b"1e999", b"0", b"", b"99999",
@@ -54,7 +59,8 @@ UNKNOWN = {
     "upsd.conf": (b"BOGUS 1", b"MAXAGE 5", b"LISTEN ::1 3493", b"LISTEN * 3493", b"ACL x"),
     "upsd.users": (b"bogus = 1", b"[admin]", b"upsmon boss", b"password = a b"),
     "pynutd.conf": (b"[bogus]", b"[DEFAULT]", b"[alerts:nope]", b"bogus = 1", b"[web]",
-                    b"port = 1", b"notifycmd = /x"),
+                    b"port = 1", b"notifycmd = /x", b"[mqtt]", b"legacy_topic = a/#",
+                    b"keyfile = k.pem"),
 }
 KINDS = ("truncate", "junk", "insert", "value", "duplicate", "unknown", "delete")
 
@@ -125,6 +131,11 @@ def start_and_run(conf: config.Config) -> None:
     say) shows here as an exception or a logged traceback.
     """
     reactor = MemoryReactorClock()
+    # MQTT's and zeroconf's own threads need a real reactor: their settings
+    # are checked above by loading, their running by tests/integration/
+    # test_mqtt_broker.py and test_zeroconf_netns.py.
+    conf = dataclasses.replace(conf, mqtt=config.MqttConfig(),
+                               zeroconf=config.ZeroconfConfig(enabled=False))
     service = make_service(conf, reactor, run=maybeDeferred)
     tracebacks = Tracebacks()
     logging.getLogger().addHandler(tracebacks)
@@ -151,6 +162,8 @@ def start_and_run(conf: config.Config) -> None:
 @example(("pynutd.conf", [("value", 0, b"x", b"nan", b"", b"")]))            # listen = nan
 @example(("pynutd.conf", [("junk", 3, b"\xe9\xff", b"", b"", b"")]))         # not UTF-8
 @example(("pynutd.conf", [("unknown", 0, b"x", b"", b"", b"[DEFAULT]")]))
+@example(("pynutd.conf", [("value", 16, b"x", b"nan", b"", b"")]))           # [mqtt] port = nan
+@example(("pynutd.conf", [("delete", 23, b"x", b"", b"", b"")]))            # password, no username
 def test_mangled_files_load_or_fail_at_a_line(mangled: tuple[str, list[tuple]]) -> None:
     """Every mangled configuration runs, or is one ConfigError at file:line before it starts."""
     name, mutations = mangled
@@ -177,4 +190,5 @@ def test_base_configuration_is_valid() -> None:
         conf = config.load(confdir)
         assert conf.web.allowed_origins == ("https://ups.example.com", "http://[::1]:8080")
         assert conf.alerts.per_ups and conf.upsd.listen == (("::1", 3493),)
+        assert conf.mqtt.enabled and conf.mqtt.commands_user == "admin"
         start_and_run(conf)
