@@ -285,7 +285,7 @@ def test_broker_down_at_start(tmp_path: Path) -> None:
                               ["mqtt"], 10)
             assert upsc(server)["battery.charge"] == "97"
             assert 'pynutd_part_up{part="mqtt"} 0.0' in web(server, "/metrics")
-            time.sleep(1.5)   # the retry after 1 s failed too: still one line
+            time.sleep(3.5)   # the retries after 1 s and 3 s failed too: still one line
             assert server.log().count("MQTT: broker 127.0.0.1") == 1, server.log()
             holder.close()
             broker.start()
