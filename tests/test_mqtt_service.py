@@ -248,3 +248,23 @@ def test_stop_cancels_and_disconnects() -> None:
     rig.service.stopService()
     assert rig.client.stopped and rig.service.client is None
     assert rig.clock.getDelayedCalls() == []
+
+
+@pytest.mark.parametrize(("pynutd_conf", "listen", "parts"), [
+    ("", "127.0.0.1 3493", set()),
+    ("[mqtt]\nhost = broker\n", "127.0.0.1 3493", {"mqtt"}),
+    ("", "0.0.0.0 3493", {"zeroconf"}),
+    ("[mqtt]\nhost = broker\nenabled = no\n[zeroconf]\nenabled = no\n", "0.0.0.0 3493", set()),
+])
+def test_wiring(tmp_path: Any, pynutd_conf: str, listen: str, parts: set[str]) -> None:
+    """MQTT is a part when [mqtt] names a broker; zeroconf when a listener is not loopback."""
+    from twisted.internet.testing import MemoryReactorClock
+
+    from pynutd import config
+    from pynutd.service import make_service
+    (tmp_path / "ups.conf").write_text("[ups]\n driver = dummy-ups\n port = ups.dev\n")
+    (tmp_path / "upsd.conf").write_text(f"LISTEN {listen}\n")
+    (tmp_path / "pynutd.conf").write_text(pynutd_conf)
+    service = make_service(config.load(tmp_path), MemoryReactorClock())
+    assert set(service.parts.status) & {"mqtt", "zeroconf"} == parts
+    assert ("mqtt-publisher" in service.namedServices) == ("mqtt" in parts)
