@@ -10,13 +10,15 @@ sequences in every order, SETs that change state, and pipelines (LOGOUT
 followed by more lines among them).
 
 A round is a parallel part (replies that cannot depend on other connections
-or change state) and a sequential part (GET NUMLOGINS, LIST CLIENT, held
-LOGINs, SET with its read-back after a driver barrier, FSD in the last round
-only).  The same seed always gives the same conversations.
+or change state) and a sequential part (GET NUMLOGINS and LIST CLIENT from
+several client addresses, held LOGINs, batches of SETs and tracked
+SET/INSTCMDs with their read-back after a driver barrier, FSD in the last
+round only).  The same seed always gives the same conversations.
 
 What the README lists as intended differences is not generated rather than
 masked: a SET that can reach the driver carries no backslash, quote or
-``#`` and stays far below 512 bytes, and tracking ids are never asked for.
+``#`` and stays far below 512 bytes, an INSTCMD parameter holds no space or
+``=``, and no SET or INSTCMD line holds DEL.
 """
 
 from __future__ import annotations
