@@ -58,10 +58,33 @@ def test_sets_that_change_only_letter_case_change_nothing(tmp_path):
 
 def test_a_set_of_a_copied_device_variable_stands(tmp_path):
     """After the core copied ups.model over device.model, SET device.model to the
-    file's own value shows that value (the driver wrote it)."""
+    file's own value shows that value (the driver wrote it), and later SETs too."""
     state, poller, clock = serve(tmp_path)
     assert state.snapshot().value("device.model") == "Smart 1500 LCD"
-    poller.set_var("device.model", "Smart 1500 LCD Tower")
+    for value, served in [
+            ("Smart 1500 LCD Tower", "Smart 1500 LCD Tower"),
+            ("smart 1500 lcd", "smart 1500 lcd"),
+            ("SMART 1500 LCD", "smart 1500 lcd")]:
+        poller.set_var("device.model", value)
+        clock.pump([1] * 3)
+        assert state.snapshot().value("device.model") == served, value
+    poller.stop()
+
+
+def test_a_set_against_the_copy_not_the_file(tmp_path):
+    """The driver's value after the copy is the copy: a SET differing from the
+    file's value only in case stands as sent, one differing from the copy only
+    in case leaves the copy (as upsd 2.8.0 with dummy-ups answers)."""
+    state, poller, clock = serve(tmp_path)
+    poller.set_var("device.model", "smART 1500 lcd tOweR")
     clock.pump([1] * 3)
-    assert state.snapshot().value("device.model") == "Smart 1500 LCD Tower"
+    assert state.snapshot().value("device.model") == "smART 1500 lcd tOweR"
+    poller.set_var("device.model", "SMART 1500 LCD TOWER")
+    clock.pump([1] * 3)
+    assert state.snapshot().value("device.model") == "smART 1500 lcd tOweR"
+    poller.stop()
+    state, poller, clock = serve(tmp_path)
+    poller.set_var("device.model", "smart 1500 LCD")
+    clock.pump([1] * 3)
+    assert state.snapshot().value("device.model") == "Smart 1500 LCD"
     poller.stop()

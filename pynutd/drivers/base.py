@@ -249,6 +249,10 @@ class Poller:
         lowered = {k.lower(): k for k in values}
         for key, (copy, driver_value) in list(self._remapped.items()):
             name = lowered.get(key, key)
+            if driver_value is _AFTER_SET:
+                # What the driver reports after a client's SET is its baseline.
+                driver_value = update.values.get(name)
+                self._remapped[key] = (copy, driver_value)
             if update.values.get(name) != driver_value:
                 del self._remapped[key]   # the driver wrote it again: its value stands
             else:
@@ -273,6 +277,19 @@ class Poller:
                 self._remapped[key] = (lowered[f"ups.{part}"], lowered.get(key))
                 self._core.pop(key, None)
                 self._core_specs.pop(key, None)
+
+    def _set_over_copy(self, name: str, value: str) -> None:
+        """A client's SET of a device.* copy reached the driver: it stands, as in NUT.
+
+        NUT's copy lives in the driver's own tree, so the SET replaces it
+        there (a change of letter case only is no change: the state store
+        keeps the copy then), even when the driver's own value differed from
+        the copy only in case.  The value stands until the driver writes
+        the variable again.
+        """
+        key = name.lower()
+        if key in self._remapped:
+            self._remapped[key] = (value, _AFTER_SET)
 
     def _forget_core(self, name: str) -> None:
         """A variable the core published was deleted (SET to ""): keep it deleted."""
@@ -316,8 +333,7 @@ class Poller:
         if value == "":
             d.addCallback(lambda _: self._forget_core(name))
         else:
-            # The driver wrote it: its value now stands over a device.* copy.
-            d.addCallback(lambda _: self._remapped.pop(name.lower(), None))
+            d.addCallback(lambda _: self._set_over_copy(name, value))
         d.addCallback(lambda _: self._poll_soon())
         return d
 
@@ -334,6 +350,10 @@ class Poller:
         tiers = list(self.driver.tiers())
         if tiers and self._linked:
             self.clock.callLater(0, self._tick, tiers[0])
+
+
+# Marks a device.* copy whose driver value is to be read at the next poll.
+_AFTER_SET = "\0after a SET"
 
 
 def _failed(exc: Exception) -> Deferred[None]:
