@@ -24,13 +24,10 @@ from typing import Any, Protocol
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.interfaces import IReactorTime
 
+from pynutd.printable import control_character, escape
 from pynutd.ups import EventKind, UpsState, VarSpec
 
 log = logging.getLogger(__name__)
-
-# Characters no value may hold: C0 and C1 controls, DEL, and the Unicode
-# line and paragraph separators (each ends a line somewhere).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class DeviceError(Exception):
@@ -73,22 +70,6 @@ class Requester:
 
     user: str | None
     address: str
-
-
-def control_character(value: str) -> str | None:
-    """Return the first control character of ``value`` as ``U+XXXX``, or None.
-
-    Control characters are C0 (NUL, CR, LF, TAB, ...), DEL, C1 and the
-    Unicode line and paragraph separators; no UPS value holds one.  Write
-    paths name the character in their refusal.
-    """
-    found = _CONTROL.search(value)
-    return f"U+{ord(found.group()):04X}" if found else None
-
-
-def printable(text: str) -> str:
-    """Return ``text`` with control characters as backslash escapes, for a log line."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def check_value(spec: VarSpec, value: str) -> str | None:
@@ -159,8 +140,8 @@ def request_set(state: UpsState, var: str, spec: VarSpec, value: str, who: Reque
     controller = state.controller
     if controller is None:
         raise NoController(state.name)
-    log.info("Set variable: %s@%s set %s on %s to %s", printable(who.user or "-"),
-             who.address, var, state.name, printable(value))
+    log.info("Set variable: %s@%s set %s on %s to %s", escape(who.user or "-"),
+             who.address, var, state.name, escape(value))
     return record_outcome(state, EventKind.SETVAR, clock,
                           {"var": var, "value": value, "address": who.address},
                           who.user, _call(controller.set_var, var, value))
@@ -179,8 +160,8 @@ def request_instcmd(state: UpsState, cmd: str, param: str | None, who: Requester
     controller = state.controller
     if controller is None:
         raise NoController(state.name)
-    log.info("Instant command: %s@%s did %s%s on %s", printable(who.user or "-"),
-             who.address, cmd, f" {printable(param)}" if param is not None else "",
+    log.info("Instant command: %s@%s did %s%s on %s", escape(who.user or "-"),
+             who.address, cmd, f" {escape(param)}" if param is not None else "",
              state.name)
     return record_outcome(state, EventKind.INSTCMD, clock,
                           {"command": cmd, "param": param, "address": who.address},

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from twisted.internet.defer import Deferred
+from pynutd.printable import CONTROL
+
+if TYPE_CHECKING:
+    # control.py imports this module: the write contract sits on the store.
+    from pynutd.control import Controller
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +31,6 @@ STATUS_ORDER = ("OL", "OB", "DISCHRG", "CHRG", "LB", "HB", "OVER", "RB",
                 "TRIM", "BOOST", "BYPASS", "CAL", "OFF", "FSD")
 
 
-# Characters no value may hold: C0 and C1 controls, DEL, and the Unicode
-# line and paragraph separators (each ends a line somewhere).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 # C's tolower in the C locale: only A-Z fold (strcasecmp).
@@ -66,6 +66,23 @@ class VarSpec:
     string_len: int = 0
     enums: tuple[str, ...] = ()
     ranges: tuple[tuple[int, int], ...] = ()
+
+    def type_words(self) -> str:
+        """Return what upsd's ``TYPE`` reply says after the variable name.
+
+        The order is fixed: ``RW``, ``ENUM``, ``RANGE``, then
+        ``STRING:<n>`` or ``NUMBER`` (``server/netget.c:get_type``); the
+        web API shows the same words.
+        """
+        words = []
+        if self.rw:
+            words.append("RW")
+        if self.enums:
+            words.append("ENUM")
+        if self.ranges:
+            words.append("RANGE")
+        words.append(f"STRING:{self.string_len}" if self.string_len else "NUMBER")
+        return " ".join(words)
 
 
 NUMBER = VarSpec()
@@ -192,16 +209,6 @@ class Event:
 Observer = Callable[[Event], None]
 
 
-class Controller(Protocol):
-    """What the state store needs from whoever drives the device."""
-
-    def set_var(self, name: str, value: str) -> Deferred[None]:
-        """Ask the device to set ``name`` to ``value``."""
-
-    def instcmd(self, name: str, param: str | None) -> Deferred[None]:
-        """Ask the device to run instant command ``name``."""
-
-
 class UpsState:
     """The mutable state of one UPS; written by its poller only.
 
@@ -213,6 +220,7 @@ class UpsState:
         self.desc = desc
         self.driver = driver
         self.controller: Controller | None = None
+        self.poll_errors = 0   # failed polls and connects since start (/metrics)
         self._vars: dict[str, Variable] = {}
         self._commands: dict[str, str] = {}
         self._fsd = False
@@ -223,6 +231,10 @@ class UpsState:
         self._observers: list[Observer] = []
 
     # -- writing (poller and drivers) ------------------------------------
+
+    def count_poll_error(self) -> None:
+        """Count one failed poll or connect of the device (pynutd_poll_errors)."""
+        self.poll_errors += 1
 
     def update(self, values: Mapping[str, str], now: float,
                specs: Mapping[str, VarSpec] | None = None,
@@ -250,8 +262,8 @@ class UpsState:
                 gone = self._vars.pop(key)
                 changed[gone.name] = gone.value
         for name, value in values.items():
-            if _CONTROL.search(value):
-                value = _CONTROL.sub("", value)
+            if CONTROL.search(value):
+                value = CONTROL.sub("", value)
             key = name.lower()
             old = self._vars.get(key)
             if old is not None and same_value(old.value, value):
@@ -406,74 +418,3 @@ class UpsRegistry:
     def snapshots(self) -> list[Snapshot]:
         """Return a snapshot of every UPS in listing order."""
         return [s.snapshot() for s in self._states.values()]
-
-
-def record_outcome(state: UpsState, kind: str, clock: Any, detail: Mapping[str, Any],
-                   user: str | None, d: Deferred[None]) -> Deferred[None]:
-    """Record a SET VAR or INSTCMD once the device has answered it.
-
-    The event's ``detail`` gains ``result``: ``ok``, or ``failed: <reason>``,
-    so the history says what the device did, not only what was asked.
-    ``d``'s result passes through unchanged.
-    """
-    def done(result: Any) -> Any:
-        state.record(EventKind(kind), clock.seconds(), {**detail, "result": "ok"}, user)
-        return result
-
-    def failed(failure: Any) -> Any:
-        state.record(EventKind(kind), clock.seconds(),
-                     {**detail, "result": f"failed: {failure.getErrorMessage()}"}, user)
-        return failure
-
-    d.addCallbacks(done, failed)
-    return d
-
-
-def check_value(spec: VarSpec, value: str) -> str | None:
-    """Return why ``value`` may not be set on a variable of type ``spec``.
-
-    Returns None when it may, else the NUT error code upsd's ``set_var``
-    gives, checked in upsd's order: ``READONLY``, ``TOO-LONG``,
-    ``INVALID-VALUE`` (not one of the enums,
-    or ``atoi(value)`` outside every range).  A value holding a control
-    character (see :func:`control_character`) is ``INVALID-VALUE`` right
-    after ``READONLY``: upsd's parser cannot even receive most of them, and
-    a CR or LF would forge reply or log lines.
-    """
-    if not spec.rw:
-        return "READONLY"
-    if control_character(value) is not None:
-        return "INVALID-VALUE"
-    if spec.string_len and len(value) > spec.string_len:
-        return "TOO-LONG"
-    if spec.enums and value not in spec.enums:
-        return "INVALID-VALUE"
-    if spec.ranges:
-        number = _atoi(value)
-        if not any(lo <= number <= hi for lo, hi in spec.ranges):
-            return "INVALID-VALUE"
-    return None
-
-
-def control_character(value: str) -> str | None:
-    """Return the first control character of ``value`` as ``U+XXXX``, or None.
-
-    Control characters are C0 (NUL, CR, LF, TAB, ...), DEL, C1 and the
-    Unicode line and paragraph separators; no UPS value holds one.  Write
-    paths name the character in their refusal.
-    """
-    found = _CONTROL.search(value)
-    return f"U+{ord(found.group()):04X}" if found else None
-
-
-def _atoi(text: str) -> int:
-    """C's atoi: leading space, optional sign, digits; 0 when none."""
-    text = text.lstrip(" \t\n\v\f\r")
-    sign, i = 1, 0
-    if text[:1] in ("+", "-"):
-        sign = -1 if text[0] == "-" else 1
-        i = 1
-    j = i
-    while j < len(text) and text[j].isdigit():
-        j += 1
-    return sign * int(text[i:j]) if j > i else 0

@@ -281,9 +281,9 @@ def test_client_values_are_escaped_in_the_log(caplog):
     # rules refuse a control character before anything is logged.
     messages = [r.getMessage() for r in caplog.records
                 if r.name.startswith("pynutd.nut.") or r.name == "pynutd.control"]
-    assert any(m.endswith("admin@127.0.0.1 set ups.delay.shutdown on ups to a\\b")
+    assert any(m.endswith("admin@127.0.0.1 set ups.delay.shutdown on ups to a\\\\b")
                for m in messages), messages
-    assert any("did load.off 10\\n on ups" in m for m in messages), messages
+    assert any("did load.off 10\\\\n on ups" in m for m in messages), messages
     assert any(m.endswith("SET ups.delay.shutdown=a\\\\b: done") for m in messages), messages
     assert any(m.endswith("failed: device said\\nVAR ups ups.status OB") for m in messages), messages
     assert not any("\n" in m for m in messages)

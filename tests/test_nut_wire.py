@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pynutd.nut.wire import MAX_LINE, encode_reply, for_log, quoted
+from pynutd.nut.wire import MAX_LINE, encode_reply, quoted
+from pynutd.printable import escape
 
 
 def test_plain_lines():
@@ -56,8 +57,8 @@ def test_one_newline_per_line(lines):
 
 @pytest.mark.parametrize("text,logged", [
     ("plain value 42", "plain value 42"), ("a\nb", "a\\nb"), ("back\\slash", "back\\\\slash"),
-    ("del\x7f", "del\\x7f"), ("caf\xe9", "caf\\xe9"), (None, "None"),
+    ("del\x7f", "del\\x7f"), ("caf\xe9", "caf\xe9"), (None, "None"),
 ])
-def test_for_log(text, logged):
-    """Log text: printable ASCII as it is, everything else escaped on one line."""
-    assert for_log(text) == logged
+def test_log_text_escaped(text, logged):
+    """Log text: printable text as it is, backslashes and controls escaped on one line."""
+    assert escape(text) == logged

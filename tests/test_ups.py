@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pynutd.ups import UpsState, VarSpec, check_value, control_character
+from pynutd.control import check_value
+from pynutd.printable import control_character
+from pynutd.ups import UpsState, VarSpec
 
 CONTROLS = ["\n", "\r", "\x00", "\t", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"]
 

@@ -16,7 +16,7 @@ import pytest
 from twisted.internet.testing import StringTransport
 from twisted.web.resource import Resource
 
-from pynutd.web.escape import escape, first_control
+from pynutd.printable import escape, first_control
 from pynutd.web.headers import CONTENT_SECURITY_POLICY
 from pynutd.web.origin import cross_site, parse_origin
 from pynutd.web.site import QuietSite

@@ -129,7 +129,6 @@ class Poller:
         # device.* copies of ups.* -> (copy, the driver's own value then)
         self._remapped: dict[str, tuple[str, str | None]] = {}
         self._first_poll = True
-        self.poll_errors = 0   # failed polls and connects since start (/metrics)
         state.controller = self
 
     # -- life cycle --------------------------------------------------------
@@ -173,7 +172,7 @@ class Poller:
             loop.start(period, now=True)
 
     def _connect_failed(self, failure: Failure) -> None:
-        self.poll_errors += 1
+        self.state.count_poll_error()
         self._report(f"cannot connect: {self._describe(failure)}")
         self._schedule_reconnect()
 
@@ -300,7 +299,7 @@ class Poller:
 
     def _bad(self, failure: Failure) -> None:
         self._failures += 1
-        self.poll_errors += 1
+        self.state.count_poll_error()
         self._report(f"poll failed: {self._describe(failure)}")
         if self._failures >= self.max_failures and self._linked:
             self._drop()

@@ -29,12 +29,12 @@ from pynutd.control import (
     NoController,
     Requester,
     ValueRefused,
-    printable,
     request_instcmd,
     request_set,
 )
 from pynutd.mqtt.topics import COMMAND, Topics
 from pynutd.nut import auth
+from pynutd.printable import escape
 from pynutd.ups import Availability, UpsState
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Refused(Exception):
 def shown(text: str) -> str:
     """Return ``text`` escaped and cut for a log line."""
     cut = text if len(text) <= SHOWN else text[:SHOWN] + "…"
-    return printable(cut)
+    return escape(cut)
 
 
 class Commands:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pynutd.nut.errors import ErrCode, NutError
 from pynutd.nut.misc import SERVER_INFO, UPSD_VERSION
 from pynutd.nut.session import NutSession
-from pynutd.nut.wire import quoted, type_words
+from pynutd.nut.wire import quoted
 
 
 # GET NUMLOGINS <ups>
@@ -51,7 +51,7 @@ def get_type(session: NutSession, ups: str, var: str) -> list[str]:
     found = snap.get(var)
     if found is None:
         raise NutError(ErrCode.VAR_NOT_SUPPORTED)
-    return [f"TYPE {ups} {var} {type_words(found.spec)}"]
+    return [f"TYPE {ups} {var} {found.spec.type_words()}"]
 
 
 # GET DESC <ups> <var>   (texts are sent as cmdvartab has them, unescaped)

@@ -12,7 +12,7 @@ from pynutd import __version__
 from pynutd.nut import auth
 from pynutd.nut.errors import ErrCode, NutError
 from pynutd.nut.session import NutSession
-from pynutd.nut.wire import for_log
+from pynutd.printable import escape
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def do_fsd(session: NutSession, args: list[str]) -> list[str]:
     state = session.ups(args[0])
     if not auth.may(session.user(), "fsd"):
         raise NutError(ErrCode.ACCESS_DENIED)
-    log.warning("Client %s@%s set FSD on UPS [%s]", for_log(session.username), session.address,
+    log.warning("Client %s@%s set FSD on UPS [%s]", escape(session.username), session.address,
                 state.name)
     state.set_fsd(session.context.now(), session.username)
     return ["OK FSD-SET"]

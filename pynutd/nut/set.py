@@ -13,7 +13,7 @@ from pynutd.nut import auth
 from pynutd.nut.errors import ErrCode, NutError
 from pynutd.nut.session import NutSession
 from pynutd.nut.tracking import follow
-from pynutd.nut.wire import for_log
+from pynutd.printable import escape
 
 
 # SET VAR <ups> <var> <value>   (words after the value are ignored)
@@ -37,7 +37,7 @@ def set_var(session: NutSession, args: list[str]) -> list[str]:
     except NoController:
         raise NutError(ErrCode.SET_FAILED) from None
     table = session.context.tracking if session.tracking else None
-    return follow(d, table, state.name, f"SET {found.name}={for_log(value)}")
+    return follow(d, table, state.name, f"SET {found.name}={escape(value)}")
 
 
 # SET TRACKING ON|OFF

@@ -17,7 +17,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
 from pynutd.control import CommandRejected, CommandUnknown
-from pynutd.nut.wire import for_log
+from pynutd.printable import escape
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def follow(d: Deferred[None], table: TrackingTable | None, upsname: str,
 
     def failed(failure: Failure) -> None:
         exc = failure.value
-        log.warning("[%s] %s: failed: %s", upsname, what, for_log(exc))
+        log.warning("[%s] %s: failed: %s", upsname, what, escape(exc))
         if table is not None and ident is not None:
             if isinstance(exc, CommandUnknown):
                 table.resolve(ident, "ERR UNKNOWN")

@@ -12,7 +12,7 @@ import logging
 from pynutd.nut import auth
 from pynutd.nut.errors import ErrCode, NutError
 from pynutd.nut.session import NutSession
-from pynutd.nut.wire import for_log
+from pynutd.printable import escape
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def do_login(session: NutSession, args: list[str]) -> list[str]:
     if not auth.may(session.user(), "login"):
         raise NutError(ErrCode.ACCESS_DENIED)
     session.login_ups = state.name
-    log.info("User %s@%s logged into UPS [%s]", for_log(session.username), session.address,
+    log.info("User %s@%s logged into UPS [%s]", escape(session.username), session.address,
              state.name)
     return ["OK"]
 

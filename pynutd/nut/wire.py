@@ -9,7 +9,6 @@ import re
 from collections.abc import Sequence
 
 from pynutd.parseconf import encode
-from pynutd.ups import VarSpec
 
 # upsd formats each reply line, newline included, with vsnprintf into a
 # buffer of NUT_NET_ANSWER_MAX+1 = 513 bytes (server/upsd.c:sendback): at
@@ -51,33 +50,3 @@ def encode_reply(lines: Sequence[str]) -> bytes:
         clean = line.encode("ascii", "replace").translate(None, _CONTROL) + b"\n"
         out += clean[:MAX_LINE]
     return bytes(out)
-
-
-def type_words(spec: VarSpec) -> str:
-    """Return what upsd's ``TYPE`` reply says after the variable name.
-
-    The order is fixed: ``RW``, ``ENUM``, ``RANGE``, then ``STRING:<n>`` or
-    ``NUMBER`` (``server/netget.c:get_type``).
-    """
-    words = []
-    if spec.rw:
-        words.append("RW")
-    if spec.enums:
-        words.append("ENUM")
-    if spec.ranges:
-        words.append("RANGE")
-    words.append(f"STRING:{spec.string_len}" if spec.string_len else "NUMBER")
-    return " ".join(words)
-
-
-def for_log(text: object) -> str:
-    """Return ``text`` fit for one log line: a client's words cannot split or fake it.
-
-    Printable ASCII without a backslash comes back as it is; anything else
-    is escaped as Python escapes it (``\\n``, ``\\x7f``, ``\\\\``), so a
-    value holding a newline shows as one line with a visible ``\\n``.
-    """
-    text = str(text)
-    if text.isascii() and text.isprintable() and "\\" not in text:
-        return text
-    return text.encode("unicode_escape").decode("ascii")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynutd.nut.wire import type_words
 from pynutd.ups import Availability, Snapshot, Variable
 from pynutd.web import views
 from pynutd.web.context import WebContext
@@ -89,7 +88,7 @@ def var_description(ctx: WebContext, req: ApiRequest) -> str:
 def var_type(ctx: WebContext, req: ApiRequest) -> str:
     """GET .../var/{name}/type: the words of upsd's TYPE reply."""
     _, var = _var(ctx, req)
-    return type_words(var.spec)
+    return var.spec.type_words()
 
 
 def var_enum(ctx: WebContext, req: ApiRequest) -> list[str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
+from pynutd.config import User
 from pynutd.nut.descriptions import Descriptions
 from pynutd.records.alerts import AlertEngine
 from pynutd.records.history import HistoryService
@@ -19,12 +20,30 @@ if TYPE_CHECKING:   # the stream hub is built from a context
     from pynutd.web.stream import StreamHub
 
 
+class NutServer(Protocol):
+    """What the web side reads of the NUT server (its ServerContext)."""
+
+    @property
+    def users(self) -> Mapping[str, User]:
+        """The upsd.users accounts, re-read on SIGHUP: read them per request."""
+
+    @property
+    def maxage(self) -> float:
+        """Seconds after which a UPS's data is stale (upsd.conf MAXAGE)."""
+
+    def logins(self, upsname: str) -> list[str]:
+        """Peer addresses of the connections LOGINed to ``upsname``, newest first."""
+
+    def connection_count(self) -> int:
+        """Return how many NUT connections are open."""
+
+
 @dataclass(eq=False)
 class WebContext:
     """The web side's view of the server.
 
-    ``server`` is the NUT side's ServerContext: users (re-read on SIGHUP, so
-    always read at request time), maxage, logins and connection counts.
+    ``server`` is what the web side reads of the NUT server
+    (:class:`NutServer`: users, maxage, logins and connection counts).
     ``alerts``, ``history`` and ``stream`` are optional services.
     ``allowed_origins`` are web origins (``https://ups.example.com``) besides
     the server's own whose pages may write (``[web] allowed_origins``, for
@@ -32,7 +51,7 @@ class WebContext:
     """
 
     registry: UpsRegistry
-    server: Any
+    server: NutServer
     descriptions: Descriptions
     clock: IReactorTime
     started: float

@@ -30,7 +30,7 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request
 from twisted.web.static import File
 
-from pynutd.web.escape import first_control
+from pynutd.printable import first_control
 from pynutd.web.headers import SECURITY_HEADERS
 
 STATIC_DIR = Path(__file__).with_name("static")

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from pynutd.web.escape import escape
+from pynutd.printable import escape
 
 log = logging.getLogger(__name__)
 

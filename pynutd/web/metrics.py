@@ -142,8 +142,7 @@ class UpsCollector:
             up.add_metric([snap.name], 1.0 if ok else 0.0)
             age.add_metric([snap.name], now - snap.last_update
                            if snap.last_update is not None else float("nan"))
-            errors.add_metric([snap.name], float(getattr(
-                getattr(state, "controller", None), "poll_errors", 0) or 0))
+            errors.add_metric([snap.name], float(state.poll_errors if state else 0))
             logins.add_metric([snap.name], float(len(self.ctx.server.logins(snap.name))))
             for alert in self.ctx.alert_list(snap.name):
                 alerts.add_metric([snap.name, alert["rule"]], 1.0)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from pynutd.web.escape import escape
+from pynutd.printable import escape
 
 # Methods that change nothing (RFC 9110 section 9.2.1).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

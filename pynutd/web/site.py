@@ -23,11 +23,11 @@ from twisted.web import http
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request, Site
 
+from pynutd.printable import escape
 from pynutd.web.api import api_resource
 from pynutd.web.channel import GuardedChannel
 from pynutd.web.context import WebContext
 from pynutd.web.dashboard import mount
-from pynutd.web.escape import escape
 from pynutd.web.headers import add_security_headers
 from pynutd.web.http import encode
 from pynutd.web.metrics import MetricsResource

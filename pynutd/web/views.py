@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pynutd.nut.wire import type_words
 from pynutd.telemetry_json import number
 from pynutd.ups import Snapshot, Variable
 
@@ -50,7 +49,7 @@ def var_info(snap: Snapshot, var: Variable, description: str | None) -> dict[str
         "name": var.name,
         "value": served_value(snap, var),
         "description": description or DESC_UNAVAILABLE,
-        "type": type_words(var.spec),
+        "type": var.spec.type_words(),
         "rw": var.spec.rw,
         "string_len": var.spec.string_len,
         "enum": list(var.spec.enums),

@@ -33,8 +33,8 @@ from pynutd.control import (
     request_set,
 )
 from pynutd.nut import auth
+from pynutd.printable import escape, first_control
 from pynutd.web.context import WebContext
-from pynutd.web.escape import escape, first_control
 from pynutd.web.http import ApiError, ApiRequest, Route, path
 
 log = logging.getLogger(__name__)

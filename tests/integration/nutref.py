@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.integration.harness import free_port, wait_port
 from pynutd.config import load_ups_conf
+from tests.integration.harness import free_port, wait_port
 
 NUTLIB = Path("/lib/nut") if Path("/lib/nut/upsd").exists() else Path("/usr/lib/nut")
 
