@@ -39,8 +39,9 @@ def main(paths):
         ours = cells.get(("pynutd" + label[4:], mode, conns))
         if not ours:
             continue
-        errs = lambda runs: sum(r["reset"] + r["connfail"] + r["timeout"] + r["malformed"] + r["err"]
-                                for r in runs)
+        def errs(runs):
+            return sum(r["reset"] + r["connfail"] + r["timeout"] + r["malformed"] + r["err"]
+                       for r in runs)
         a, b = med(ref, "rps"), med(ours, "rps")
         print(f"| {label[4:].lstrip('-') or 'plain'} | {mode} | {conns} | {a:.0f} | {b:.0f} | "
               f"{b / a:.2f} | {med(ref, 'server_cpu_per_100k')} | {med(ours, 'server_cpu_per_100k')} | "

@@ -261,9 +261,8 @@ class UpsState:
             for key in [k for k in self._vars if k not in keep]:
                 gone = self._vars.pop(key)
                 changed[gone.name] = gone.value
-        for name, value in values.items():
-            if CONTROL.search(value):
-                value = CONTROL.sub("", value)
+        for name, given in values.items():
+            value = CONTROL.sub("", given) if CONTROL.search(given) else given
             key = name.lower()
             old = self._vars.get(key)
             if old is not None and same_value(old.value, value):

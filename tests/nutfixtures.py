@@ -57,8 +57,10 @@ def make_context(clock: task.Clock | None = None) -> tuple[ServerContext, UpsSta
                 "ups.delay.shutdown": "20", "input.sensitivity": "M", "ups.beeper.status": "enabled",
                 "battery.charge.low": "10", "ups.test.result": 'Done "ok" #1'},
                clock.seconds(),
-               specs={"ups.delay.shutdown": VarSpec(rw=True), "input.sensitivity": VarSpec(rw=True, string_len=1),
-                      "ups.beeper.status": VarSpec(rw=True, string_len=8, enums=("enabled", "disabled", "muted")),
+               specs={"ups.delay.shutdown": VarSpec(rw=True),
+                      "input.sensitivity": VarSpec(rw=True, string_len=1),
+                      "ups.beeper.status": VarSpec(rw=True, string_len=8,
+                                                   enums=("enabled", "disabled", "muted")),
                       "battery.charge.low": VarSpec(rw=True, ranges=((5, 50), (60, 70))),
                       "ups.mfr": VarSpec(string_len=32)},
                commands=["load.off", "beeper.enable", "test.battery.start.quick"])

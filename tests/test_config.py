@@ -120,13 +120,15 @@ BAD = [
     ({"ups_conf": "[default]\ndriver=d\nport=p\n"}, "ups.conf:1: invalid UPS name [default]"),
     ({"ups_conf": '[ups]\n driver = x\n desc = "a#b"\n port = p\n'},
      "ups.conf:3: Unbalanced word due to unescaped # in quotes"),
-    ({"ups_conf": "", "upsd_conf": "MAXAGE soon\n"}, "upsd.conf:1: MAXAGE needs a positive integer, not 'soon'"),
+    ({"ups_conf": "", "upsd_conf": "MAXAGE soon\n"},
+     "upsd.conf:1: MAXAGE needs a positive integer, not 'soon'"),
     ({"ups_conf": "", "upsd_conf": "MAXAGE 5_0\n"}, "upsd.conf:1: MAXAGE needs a positive integer"),
     ({"ups_conf": "", "upsd_conf": "MAXAGE " + "9" * 40 + "\n"},
      "upsd.conf:1: MAXAGE needs a positive integer, not '9999"),
     ({"ups_conf": "", "upsd_conf": "MAXCONN 2147483648\n"},
      "upsd.conf:1: MAXCONN must be at most 2147483647"),
-    ({"ups_conf": "", "upsd_conf": "\n\nLISTEN 1.2.3.4 99999\n"}, "upsd.conf:3: LISTEN port 99999 is out of range"),
+    ({"ups_conf": "", "upsd_conf": "\n\nLISTEN 1.2.3.4 99999\n"},
+     "upsd.conf:3: LISTEN port 99999 is out of range"),
     ({"ups_conf": "", "upsd_conf": "LISTEN 1.2.3.4 -1\n"},
      "upsd.conf:1: LISTEN port must be a number from 0 to 65535, not '-1'"),
     ({"ups_conf": "", "upsd_conf": "LISTEN\n"}, "upsd.conf:1: LISTEN takes an address and an optional port"),
@@ -211,7 +213,7 @@ def test_bad_files(tmp_path, files, message):
 
 def test_missing_ups_conf(tmp_path):
     """A directory without ups.conf is an error naming the file."""
-    with pytest.raises(ConfigError, match="ups.conf: cannot read"):
+    with pytest.raises(ConfigError, match=r"ups\.conf: cannot read"):
         config.load(tmp_path)
 
 

@@ -32,7 +32,7 @@ def test_fields_agree_with_hid_tools(name: str) -> None:
         assert other.report_ID == f.report_id
         assert (other.size, other.logical_min, other.logical_max, other.unit_exp) == \
             (f.size, f.log_min, f.log_max, f.unit_exp), (name, f)
-        assert other.usage == f.usage or other.usages and f.usage in other.usages
+        assert other.usage == f.usage or (other.usages and f.usage in other.usages)
 
 
 @pytest.mark.parametrize("name", DESCRIPTORS)

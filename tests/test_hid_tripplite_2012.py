@@ -1,4 +1,4 @@
-"""Tripp Lite protocol 2012: the TrippLite USB HID reader's (tripplite) fixed report layout and the NUT fallback."""
+"""Tripp Lite protocol 2012: the fixed report layout the TrippLite USB HID reader used, and NUT's fallback."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The paho adapter's bounds, without a network: at most ``window`` messages with paho, a bounded outbox and inbox.
+"""The paho adapter's bounds, without a network: a window of unacknowledged messages, bounded queues.
 
 paho itself is replaced by a recording stand-in with paho's ``publish``
 signature, and paho's thread by direct calls of the adapter's

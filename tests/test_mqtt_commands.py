@@ -1,4 +1,4 @@
-"""Home Assistant's requests over MQTT: through the write contract with the commands_user's rights, or refused."""
+"""Home Assistant's requests over MQTT: through the write contract with commands_user's rights, or refused."""
 
 from __future__ import annotations
 

@@ -193,7 +193,8 @@ def test_tracking(result, final):
     session = NutSession(context, "127.0.0.1", COMMANDS)
     chat(session, [("USERNAME admin", ["OK"]), ("PASSWORD adminpw", ["OK"]), ("SET TRACKING ON", ["OK"])])
     (reply,) = session.handle(["INSTCMD", "ups", "load.off"])
-    assert re.fullmatch(r"OK TRACKING [0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}", reply)
+    assert re.fullmatch(
+        r"OK TRACKING [0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}", reply)
     assert len(reply) == 48
     ident = reply.split()[2]
     assert session.handle(["GET", "TRACKING", ident.lower()]) == ["PENDING"]

@@ -231,8 +231,8 @@ def _run(make, chunks):
     """Feed ``chunks``; return every line, remainder and the final line, as tuples."""
     tok, seen = make(), []
     for chunk in chunks:
-        for line in tok.feed(chunk):
-            line = line if isinstance(line, tuple) else (line.words, line.lineno, line.error)
+        for fed in tok.feed(chunk):
+            line = fed if isinstance(fed, tuple) else (fed.words, fed.lineno, fed.error)
             seen.append(line)
             if line[2] is not None:
                 seen.append(("remaining", tok.remaining))

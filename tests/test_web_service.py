@@ -174,7 +174,7 @@ def test_history_database_folder(tmp_path: Path) -> None:
         open_database(str(tmp_path / "file" / "h.sqlite"))
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(b"not a database\n" * 500)
-    with pytest.raises(RuntimeError, match="garbage.sqlite: file is not a database"):
+    with pytest.raises(RuntimeError, match=r"garbage\.sqlite: file is not a database"):
         open_database(str(garbage))
     assert garbage.read_bytes() == b"not a database\n" * 500
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "garbage.sqlite", "new"]

@@ -68,7 +68,7 @@ def origin(text: str) -> str:
             ipaddress.IPv6Address(host[1:-1])
         except ValueError:
             raise ValueError(f"{shown(text)}: {host} is not an IPv6 address") from None
-    elif not _HOSTNAME.fullmatch(host) or _NUMERIC.fullmatch(host) and not _is_ipv4(host):
+    elif not _HOSTNAME.fullmatch(host) or (_NUMERIC.fullmatch(host) and not _is_ipv4(host)):
         raise ValueError(f"{shown(text)}: {shown(host)} is not a host name or IP address")
     number = None if match["port"] is None else int(match["port"])
     if number is not None and not 1 <= number <= 65535:

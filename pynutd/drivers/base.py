@@ -246,9 +246,10 @@ class Poller:
         """
         values = {**self._core, **update.values}
         lowered = {k.lower(): k for k in values}
-        for key, (copy, driver_value) in list(self._remapped.items()):
+        for key, (copy, seen) in list(self._remapped.items()):
             name = lowered.get(key, key)
-            if driver_value is _AFTER_SET:
+            driver_value = seen
+            if seen is _AFTER_SET:
                 # What the driver reports after a client's SET is its baseline.
                 driver_value = update.values.get(name)
                 self._remapped[key] = (copy, driver_value)

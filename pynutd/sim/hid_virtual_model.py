@@ -209,7 +209,7 @@ class HidUpsModel:
 
     def _delay(self, f: HidField, value: int, t: float) -> float | None:
         seconds = f.to_physical(value)
-        if seconds < 0 or value in (f.log_max, (1 << f.size) - 1) and f.log_min >= 0:
+        if seconds < 0 or (value in (f.log_max, (1 << f.size) - 1) and f.log_min >= 0):
             return None            # -1 (or all ones): cancel
         return t + seconds
 

@@ -104,7 +104,7 @@ class Route:
         if len(segments) != len(self.pattern):
             return None
         params: dict[str, str] = {}
-        for want, got in zip(self.pattern, segments):
+        for want, got in zip(self.pattern, segments, strict=True):
             if want.startswith("{"):
                 if not got:
                     return None

@@ -158,7 +158,8 @@ READS: tuple[tuple[str, str, list[Any], Any, tuple[int, ...], str], ...] = (
 )
 
 ERRORS = {400: "Bad request or value", 401: "Missing or wrong credentials",
-          403: "Not allowed for this user, or a write from another web site's page", 404: "Unknown UPS, variable or command",
+          403: "Not allowed for this user, or a write from another web site's page",
+          404: "Unknown UPS, variable or command",
           500: "The device refused", 503: "Data stale or driver not connected",
           504: "The device did not answer in time"}
 WRITE_ERRORS = (400, 401, 403, 404, 500, 503, 504)

@@ -62,7 +62,7 @@ def chat(port: int, lines: list[str] | bytes, timeout: float = 3.0) -> str:
         while time.monotonic() < deadline:
             try:
                 chunk = s.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 break
             if not chunk:
                 break
@@ -86,7 +86,7 @@ class Pynutd:
         self._log: Any = None
         self._web_written = False
 
-    def __enter__(self) -> "Pynutd":
+    def __enter__(self) -> Pynutd:
         # A port found free may be taken by another process before pynutd
         # binds it: then pynutd exits (or someone else answers), and the
         # start is retried on fresh ports.
@@ -99,7 +99,7 @@ class Pynutd:
                 return self
             except _PortTaken:
                 continue
-            except Exception:
+            except Exception:  # noqa: BLE001 - any failure: stop the child, show its log
                 self.__exit__(None, None, None)
                 raise RuntimeError("pynutd did not start:\n" + self.log()) from None
         raise RuntimeError("pynutd found no free port in 3 tries:\n" + self.log())
@@ -119,13 +119,13 @@ class Pynutd:
             self._web_written = True
         if self.proc is not None:
             self._log.close()
-        self._log = open(self.logpath, "wb")
+        self._log = open(self.logpath, "wb")  # noqa: SIM115 - open while the child runs
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pynutd", "-c", str(self.confdir)],
             stdout=self._log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT,
             # A suite started from a background shell inherits SIGINT
             # ignored; pynutd must see it as a terminal would send it.
-            preexec_fn=_default_sigint)
+            preexec_fn=_default_sigint)  # noqa: PLW1509 - the tests start no threads here
         ports = [self.port] + ([self.web_port] if self.web_port is not None else [])
         for port in ports:
             self._wait_own_port(port)

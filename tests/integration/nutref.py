@@ -32,7 +32,7 @@ class RealUpsd:
         self.dir = Path(tempfile.mkdtemp(prefix="nutref."))
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def __enter__(self) -> "RealUpsd":
+    def __enter__(self) -> RealUpsd:
         for item in self.source.iterdir():
             if item.is_file():
                 shutil.copy(item, self.dir / item.name)
@@ -58,7 +58,7 @@ class RealUpsd:
         return self
 
     def _spawn(self, cmd: list[str], env: dict[str, str], logname: str) -> None:
-        log = open(self.dir / logname, "wb")
+        log = open(self.dir / logname, "wb")  # noqa: SIM115 - the child's stdout for its life
         self.procs.append(subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                            stdin=subprocess.DEVNULL, start_new_session=True))
 

@@ -162,7 +162,7 @@ def test_control_characters_from_a_device_never_reach_clients(tmp_path):
                  "ups.mfr: Tripp Lite", "ups.model: TRIPPLITE[2J UPS"):
         assert line in upsc
     assert raw.startswith(b"BEGIN LIST VAR tl\n") and raw.endswith(b"END LIST VAR tl\n")
-    assert not any(b < 0x20 and b != 0x0A or b == 0x7F for b in raw)
+    assert not any((b < 0x20 and b != 0x0A) or b == 0x7F for b in raw)
 
 
 def test_intended_difference_del_in_a_set_value_or_parameter(server, tmp_path):

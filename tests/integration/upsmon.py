@@ -44,7 +44,7 @@ class Upsmon:
         self.proc: subprocess.Popen[bytes] | None = None
         self.logpath = self.workdir / "upsmon.log"
 
-    def __enter__(self) -> "Upsmon":
+    def __enter__(self) -> Upsmon:
         env = dict(os.environ, NUT_CONFPATH=str(self.workdir), NUT_STATEPATH=str(self.workdir),
                    NUT_ALTPIDPATH=str(self.workdir))
         script = f"mkdir -p /run/nut && mount -t tmpfs none /run/nut && exec {UPSMON} -D -F -u root"

@@ -33,8 +33,8 @@ def parse_reports(text: str) -> dict[int, bytes]:
     declares) is kept short: that is how some devices answer.
     """
     reports: dict[int, bytes] = {}
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         rid_text, _, data = line.partition(":")
