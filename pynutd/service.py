@@ -35,7 +35,7 @@ from pynutd.config import (
     load_users,
 )
 from pynutd.drivers import create_driver
-from pynutd.drivers.base import Poller
+from pynutd.drivers.poller import Poller
 from pynutd.listeners import listen_endpoint
 from pynutd.logfile import LogFile
 from pynutd.mdns import Advertiser, wanted

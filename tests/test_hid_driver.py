@@ -10,12 +10,12 @@ from twisted.internet.task import Clock
 
 from pynutd.config import ConfigError
 from pynutd.drivers import create_driver
-from pynutd.drivers.base import Poller
 from pynutd.drivers.hid.device import DeviceInfo
 from pynutd.drivers.hid.driver import UsbHidDriver, create
 from pynutd.drivers.hid.match import Matcher, choose, scan_devices
 from pynutd.drivers.hid.vendors import subdriver_for
 from pynutd.drivers.hid.vendors.generic import GENERIC
+from pynutd.drivers.poller import Poller
 from pynutd.sim.hid_virtual import VirtualHidUps, open_virtual
 from pynutd.ups import Availability, UpsState
 from tests.hidfakes import DATA, FIXTURES, section

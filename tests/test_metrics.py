@@ -151,7 +151,7 @@ def test_poll_errors_count_failed_connects() -> None:
 
     from pynutd.config import UpsSection
     from pynutd.control import DeviceError
-    from pynutd.drivers.base import Poller
+    from pynutd.drivers.poller import Poller
 
     class Broken:
         name, version = "broken", "0"

@@ -11,8 +11,8 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from pynutd.config import ConfigError, UpsSection
+from pynutd.control import CommandRejected, CommandUnknown, DeviceError
 from pynutd.drivers import DRIVERS, create_driver
-from pynutd.drivers.base import CommandRejected, CommandUnknown, DeviceError, Poller
 from pynutd.drivers.modbus.rtu import (
     ReadRequest,
     ReadResponse,
@@ -21,6 +21,7 @@ from pynutd.drivers.modbus.rtu import (
     with_crc,
 )
 from pynutd.drivers.must_ep20.driver import MustEp20, create
+from pynutd.drivers.poller import Poller
 from pynutd.sim.must_ep20 import Ep20Slave
 from pynutd.sim.must_ep20_model import SCENARIOS, Ep20Model
 from pynutd.ups import Availability, UpsState
@@ -214,7 +215,7 @@ class PollerTests(SynchronousTestCase):
         self.records: list[logging.LogRecord] = []
         handler = logging.Handler()
         handler.emit = self.records.append  # type: ignore[method-assign]
-        logger = logging.getLogger("pynutd.drivers.base")
+        logger = logging.getLogger("pynutd.drivers.poller")
         logger.addHandler(handler)
         level, logger.level = logger.level, logging.INFO
         self.addCleanup(logger.removeHandler, handler)

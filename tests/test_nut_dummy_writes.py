@@ -15,8 +15,8 @@ from pathlib import Path
 from twisted.internet import task
 
 from pynutd.config import UpsSection
-from pynutd.drivers.base import Poller
 from pynutd.drivers.dummy import create
+from pynutd.drivers.poller import Poller
 from pynutd.ups import UpsState
 
 DEV = ("device.model: Smart 1500 LCD Tower\nups.model: Smart 1500 LCD\nups.status: OL\n"

@@ -8,7 +8,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from pynutd.config import UpsSection
 from pynutd.control import DeviceError
-from pynutd.drivers.base import Poller, Update, poll_once
+from pynutd.drivers.base import Update, poll_once
+from pynutd.drivers.poller import Poller
 from pynutd.ups import Availability, UpsState, VarSpec
 
 SECTION = UpsSection(name="ups", driver="test", port="/dev/null", desc=None,
@@ -113,7 +114,7 @@ class PollerTests(SynchronousTestCase):
 
     def test_problem_logged_once(self):
         """A persistent failure is logged once, and the recovery once."""
-        with self.assertLogs("pynutd.drivers.base", "INFO") as logs:
+        with self.assertLogs("pynutd.drivers.poller", "INFO") as logs:
             self.poller.start()
             self.driver.poll_error = DeviceError("no reply from slave 10")
             self.clock.pump([1] * 100)
