@@ -202,3 +202,20 @@ def test_product_quirks_skip_report_and_pollonly() -> None:
     assert (realpower(normal), realpower(quirky)) == (0x54, 0x47)
     assert 0x54 not in {f.report_id for _, f in quirky.variables + quirky.status}
     assert subdriver_for(0x051D, 0x0003).pollonly_products == (0x0003,)
+
+
+@pytest.mark.parametrize("fixture", ["tripplite-smart1500lcdt-09ae_3016.hex",
+                                     "cyberpower-cp1500pfclcd-0764_0501.hex"])
+def test_short_replies_keep_the_rest_of_the_last_report(fixture: str) -> None:
+    """A short reply keeps the bytes the last reply gave (libhid.c refresh_report_buffer)."""
+    from tests.hidfakes import Rig
+    rig = Rig(FIXTURES / fixture)
+    rig.connect()
+    first = dict(rig.poll("full").values)
+    full_reply = rig.device.get_feature_report
+    # Every report now answers with its ID byte only, as some firmware does.
+    rig.device.get_feature_report = lambda rid, length: full_reply(rid, length)[:1]
+    second = dict(rig.poll("full").values)
+    numeric = {k for k, v in first.items() if v.replace(".", "", 1).isdigit() and float(v) != 0}
+    assert numeric, "the fixture must give non-zero readings"
+    assert {k: second.get(k) for k in numeric} == {k: first[k] for k in numeric}
