@@ -311,7 +311,7 @@ def read_lines(data: bytes) -> Iterator[Line]:
                 rest = tok.remaining
                 nl = rest.find(b"\n")
                 data = rest[nl + 1:] if nl >= 0 else b""
-                tok = _resume(tok, line.lineno + 1)
+                tok = _resume(line.lineno + 1)
                 yield line
                 break
             if line.words:
@@ -323,7 +323,8 @@ def read_lines(data: bytes) -> Iterator[Line]:
         yield last
 
 
-def _resume(old: Tokenizer, lineno: int) -> Tokenizer:
+def _resume(lineno: int) -> Tokenizer:
+    """Return a fresh tokenizer counting lines from ``lineno`` (after a line in error)."""
     tok = Tokenizer()
     tok._physical = tok._start = lineno
     return tok
