@@ -30,7 +30,10 @@ def set_var(session: NutSession, args: list[str]) -> list[str]:
     if found is None:
         raise NutError(ErrCode.VAR_NOT_SUPPORTED)
     try:
-        d = request_set(state, found.name, found.spec, value,
+        # The driver gets the name as the client spelt it, as upsd forwards
+        # it (server/netset.c): NUT's drivers match names in any case, but
+        # dummy-ups takes only the lower-case ups.status as the status.
+        d = request_set(state, var, found.spec, value,
                         Requester(session.username, session.address), session.context.clock)
     except ValueRefused as refused:
         raise NutError(ErrCode(refused.code)) from None

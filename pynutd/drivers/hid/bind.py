@@ -156,9 +156,10 @@ class DeviceMap:
         return sorted(names)
 
     def writable(self, var: str) -> tuple[HidVar, HidField] | None:
-        """Return the RW row and field behind ``var``."""
+        """Return the RW row and field behind ``var`` (any case, as NUT's find_nut_info)."""
+        key = var.lower()
         for row, f in self.variables:
-            if row.var == var and row.rw:
+            if row.var.lower() == key and row.rw:
                 return row, f
         return None
 

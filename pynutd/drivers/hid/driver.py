@@ -262,8 +262,11 @@ class UsbHidDriver:
         """Write an RW variable (upsrw); driver-side delays just change."""
         if self.map is None:
             raise DeviceError("device not connected")
-        if any(row.var == name for row in self.map.absent):
-            self.values[name] = strtol(value)
+        # Names compare case-insensitively, as usbhid-ups' find_nut_info:
+        # upsd hands the driver the name as the client spelt it.
+        absent = next((row for row in self.map.absent if row.var.lower() == name.lower()), None)
+        if absent is not None:
+            self.values[absent.var] = strtol(value)
             return None
         found = self.map.writable(name)
         if found is None:
