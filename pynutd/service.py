@@ -49,6 +49,7 @@ from pynutd.records.dbthread import Runner
 from pynutd.records.history import HistoryService
 from pynutd.records.telemetry import TelemetryLog
 from pynutd.sim.hid_virtual import open_virtual
+from pynutd.tlsfile import ServerTLS
 from pynutd.ups import UpsRegistry, UpsState
 from pynutd.web import build_web
 
@@ -107,6 +108,13 @@ def spawn_notifier(reactor: IReactorProcess,
     return notify
 
 
+def _nut_tls(config: Config) -> ServerTLS | None:
+    """The TLS context STARTTLS switches to; None without upsd.conf CERTFILE."""
+    if config.upsd.certfile is None:
+        return None
+    return ServerTLS(config.confdir / config.upsd.certfile, config.upsd.disable_weak_ssl)
+
+
 class PynutdService(MultiService):
     """The whole server: pollers, NUT listeners, records and the web site.
 
@@ -125,7 +133,8 @@ class PynutdService(MultiService):
         self.context = ServerContext(
             registry=self.registry, users=dict(config.users),
             descriptions=self.descriptions, maxage=config.upsd.maxage,
-            trackingdelay=config.upsd.trackingdelay, clock=reactor)
+            trackingdelay=config.upsd.trackingdelay, clock=reactor,
+            tls=_nut_tls(config))
         self.parts = PartsBoard()
         self.pollers: dict[str, PollerService] = {}
         for section in config.ups:

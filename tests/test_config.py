@@ -13,6 +13,7 @@ import pytest
 
 from pynutd import config
 from pynutd.config import ConfigError
+from tests.tlscerts import make_ca, make_server
 
 
 def write(tmp_path: Path, **files: str | bytes) -> Path:
@@ -61,7 +62,7 @@ def test_good_files(tmp_path):
     """A typical /etc/nut loads into the expected dataclasses, with warnings for ignored keys."""
     conf = config.load(write(tmp_path, ups_conf=GOOD_UPS, upsd_users=GOOD_USERS,
                              upsd_conf="LISTEN 127.0.0.1 3493\nLISTEN ::1\nMAXAGE 25\nMAXCONN 100\n"
-                                       "CERTFILE /etc/nut/cert.pem\n"))
+                                       "CERTPATH /etc/nut/certs\n"))
     ups, other = conf.ups
     assert (ups.name, ups.driver, ups.port, ups.desc) == ("ups", "dummy-ups", "ups.dev", 'Main "rack" UPS')
     assert ups.options == {"sdorder": "1", "nolock": ""}
@@ -69,14 +70,14 @@ def test_good_files(tmp_path):
     assert conf.globals == {"maxretry": "3", "pollinterval": "5"}
     assert conf.upsd.listen == (("127.0.0.1", 3493), ("::1", 3493))
     assert (conf.upsd.maxage, conf.upsd.maxconn) == (25, 100)
-    assert conf.upsd.certfile == "/etc/nut/cert.pem"
+    assert conf.upsd.certfile is None
     assert conf.users["monuser"].actions == frozenset({"login"})
     assert conf.users["admin"].password == "pw with space"
     assert conf.users["admin"].actions == frozenset({"set", "fsd"})
     assert conf.users["admin"].instcmds == frozenset({"load.off", "beeper.enable", "all"})
     assert conf.users["old"].actions == frozenset({"login", "master", "fsd"})
     assert any("sdorder is not used" in w and ":7:" in w for w in conf.warnings)
-    assert any("CERTFILE" in w for w in conf.warnings)
+    assert any("CERTPATH is not used" in w for w in conf.warnings)
     assert any("allowfrom" in w for w in conf.warnings)
 
 
@@ -281,8 +282,9 @@ def open_dir() -> Iterator[Path]:
 
 def test_world_readable_secrets_warn(open_dir):
     """A world-readable upsd.users (or CERTFILE) gets upsd's warning, once per load."""
+    pem = make_server(open_dir / "pki", make_ca(open_dir / "pki"))
     write(open_dir, ups_conf="", upsd_users="[u]\n password = x\n",
-          upsd_conf="CERTFILE cert.pem\n", cert_pem="key")
+          upsd_conf="CERTFILE cert.pem\n", cert_pem=pem.read_bytes())
     (open_dir / "upsd.users").chmod(0o644)
     (open_dir / "cert.pem").chmod(0o604)
     warnings = config.load(open_dir).warnings

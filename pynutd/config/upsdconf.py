@@ -23,8 +23,8 @@ DEFAULT_LISTEN = (("127.0.0.1", NUT_PORT), ("::1", NUT_PORT))
 WILDCARDS = ("::", "0.0.0.0")
 
 UPSD_IGNORED = frozenset({
-    "STATEPATH", "CERTFILE", "CERTPATH", "CERTIDENT", "CERTREQUEST",
-    "DISABLE_WEAK_SSL", "ALLOW_NO_DEVICE", "ALLOW_NOT_ALL_LISTENERS", "DEBUG_MIN",
+    "STATEPATH", "CERTPATH", "CERTIDENT", "CERTREQUEST",
+    "ALLOW_NO_DEVICE", "ALLOW_NOT_ALL_LISTENERS", "DEBUG_MIN",
     "ACL", "ACCEPT", "REJECT",
 })
 
@@ -39,6 +39,7 @@ class UpsdConf:
     trackingdelay: int = 3600
     datapath: str | None = None
     certfile: str | None = None
+    disable_weak_ssl: bool = False
 
 
 def _positive(path: Path, line: Line, word: str) -> int:
@@ -102,6 +103,23 @@ class _Listeners:
         return tuple(self.seen) or DEFAULT_LISTEN
 
 
+def _certfile(path: Path, line: Line) -> str:
+    """Check that CERTFILE names a readable PEM with a certificate and its key.
+
+    A relative name is taken from the configuration directory.  upsd finds
+    a bad certificate only at the first STARTTLS (and then refuses TLS);
+    pynutd refuses to start, so the fault is seen at once.
+    """
+    from pynutd.tlsfile import ServerTLS
+
+    certpath = (path.parent / line.words[1]).absolute()
+    try:
+        ServerTLS(certpath)
+    except ValueError as exc:
+        raise ConfigError(path, line.lineno, f"CERTFILE: {exc}") from None
+    return str(certpath)
+
+
 def load_upsd_conf(path: Path, warnings: list[str]) -> UpsdConf:
     """Read upsd.conf (absent: upsd's defaults)."""
     lines = read_nut_lines(path, missing_ok=True)
@@ -120,9 +138,11 @@ def load_upsd_conf(path: Path, warnings: list[str]) -> UpsdConf:
         elif key in ("DATAPATH", "CERTFILE"):
             if len(args) != 1:
                 raise ConfigError(path, line.lineno, f"{key} takes one path")
-            values[key.lower()] = args[0]
-            if key == "CERTFILE":
-                warnings.append(f"{path}:{line.lineno}: {key} is not used by pynutd")
+            values[key.lower()] = _certfile(path, line) if key == "CERTFILE" else args[0]
+        elif key == "DISABLE_WEAK_SSL":
+            if len(args) != 1 or args[0].lower() not in ("true", "false"):
+                raise ConfigError(path, line.lineno, "DISABLE_WEAK_SSL takes true or false")
+            values["disable_weak_ssl"] = args[0].lower() == "true"
         elif key in UPSD_IGNORED:
             warnings.append(f"{path}:{line.lineno}: {key} is not used by pynutd")
         else:

@@ -1,7 +1,8 @@
 """The verbs that stand alone, as NUT's server/netmisc.c: VER, NETVER/PROTVER, HELP, FSD, STARTTLS.
 
-STARTTLS has a file of its own in NUT (``server/netssl.c``); without TLS it
-is one refusal, so it lives here.
+STARTTLS has a file of its own in NUT (``server/netssl.c``); here it only
+decides the reply, and the transport (:mod:`pynutd.nut.protocol`) starts
+the handshake after ``OK STARTTLS``.
 """
 
 from __future__ import annotations
@@ -42,10 +43,19 @@ def do_help(session: NutSession, args: list[str]) -> list[str]:
     return [HELP_TEXT]
 
 
-# STARTTLS   (arguments ignored; no certificate is configured)
+# STARTTLS   (arguments ignored, as upsd)
 def do_starttls(session: NutSession, args: list[str]) -> list[str]:
-    """Refuse TLS as an upsd without a certificate does; upsc goes on in plain text."""
-    raise NutError(ErrCode.FEATURE_NOT_CONFIGURED)
+    """Accept TLS when a certificate is configured, in upsd's order of refusals.
+
+    Already in TLS: ALREADY-SSL-MODE; no CERTFILE: FEATURE-NOT-CONFIGURED
+    (upsc and upsmon then go on in plain text unless told to insist).
+    """
+    if session.tls:
+        raise NutError(ErrCode.ALREADY_SSL_MODE)
+    if session.context.tls is None:
+        raise NutError(ErrCode.FEATURE_NOT_CONFIGURED)
+    session.starttls_due = True
+    return ["OK STARTTLS"]
 
 
 # FSD <ups>

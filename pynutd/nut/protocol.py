@@ -123,7 +123,10 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
                 reply = encode_reply(self.session.handle(line.words))
                 batch.append(reply)
                 size += len(reply)
-                if size >= WRITE_BATCH:
+                if self.session.starttls_due:
+                    self._start_tls(batch)
+                    batch, size = [], 0
+                elif size >= WRITE_BATCH:
                     # This write may pause us (the loop then stops).
                     self.transport.write(b"".join(batch))  # type: ignore[union-attr]
                     batch, size = [], 0
@@ -137,6 +140,28 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
             self.transport.write(b"".join(batch))  # type: ignore[union-attr]
         if self._logout_due:
             self.close()
+
+    def _start_tls(self, batch: list[bytes]) -> None:
+        """Send the replies up to ``OK STARTTLS`` in clear, then switch to TLS.
+
+        Whatever the client sent after STARTTLS in clear is dropped unread:
+        it was sent before the handshake, so it is not protected, and
+        acting on it would let a man in the middle slip commands into the
+        encrypted session.  A client waits for ``OK STARTTLS`` before its
+        handshake, so nothing it meant is lost.  The registered producer
+        carries over: Twisted's startTLS re-registers it on the TLS layer,
+        so backpressure keeps working inside TLS.
+        """
+        assert self.session is not None
+        self.session.starttls_due = False
+        self.transport.write(b"".join(batch))  # type: ignore[union-attr]
+        self._inbox.clear()
+        self._lines = None
+        self._read = b""
+        self.tokenizer = Tokenizer()
+        self.transport.startTLS(self.context.tls)  # type: ignore[union-attr]
+        self.session.tls = True
+        log.debug("%s started TLS", self.session.address)
 
     def _next_line(self) -> Line | None:
         """Return the next complete line to answer, or None when there is none yet.

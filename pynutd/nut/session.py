@@ -55,6 +55,8 @@ class ServerContext:
 
     ``list_var_cache`` holds rendered LIST VAR replies per UPS name as the
     client spelt it (:mod:`pynutd.nut.list`), one cache per server.
+    ``tls`` is the TLS context STARTTLS switches to (upsd.conf ``CERTFILE``,
+    :class:`pynutd.tlsfile.ServerTLS`), None when none is configured.
     """
 
     registry: UpsRegistry
@@ -66,6 +68,7 @@ class ServerContext:
     sessions: list[NutSession] = field(default_factory=list)
     tracking: TrackingTable = field(init=False)
     list_var_cache: dict[str, ListVarEntry] = field(default_factory=dict)
+    tls: Any = None
 
     def __post_init__(self) -> None:
         self.tracking = TrackingTable(self.clock, self.trackingdelay)
@@ -96,6 +99,9 @@ class NutSession:
     zeroes the client's idle time on LOGOUT, and any later complete line
     sets it again.  The transport decides when to close (at the end of
     upsd's 512-byte read, :mod:`pynutd.nut.protocol`).
+
+    ``starttls_due`` is set by an accepted STARTTLS: the transport starts
+    the handshake right after sending ``OK STARTTLS`` and then sets ``tls``.
     """
 
     def __init__(self, context: ServerContext, address: str,
@@ -108,6 +114,8 @@ class NutSession:
         self.login_ups: str | None = None
         self.tracking = False
         self.closing = False
+        self.tls = False
+        self.starttls_due = False
 
     def handle(self, words: list[str] | tuple[str, ...]) -> list[str]:
         """Answer one request line; return the reply lines (no newlines)."""

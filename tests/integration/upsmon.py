@@ -30,16 +30,20 @@ FINALDELAY 1
 
 
 class Upsmon:
-    """One upsmon process; ``shutdown_file`` appears when it runs SHUTDOWNCMD."""
+    """One upsmon process; ``shutdown_file`` appears when it runs SHUTDOWNCMD.
+
+    ``extra`` adds upsmon.conf lines (CERTPATH, FORCESSL, ...).
+    """
 
     def __init__(self, workdir: Path, monitor: str, user: str, password: str,
-                 role: str = "primary") -> None:
+                 role: str = "primary", extra: str = "") -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.shutdown_file = self.workdir / "shutdown-ran"
         conf = self.workdir / "upsmon.conf"
         conf.write_text(CONF.format(monitor=monitor, user=user, password=password, role=role,
-                                    flagfile=self.shutdown_file, workdir=self.workdir))
+                                    flagfile=self.shutdown_file, workdir=self.workdir)
+                        + extra)
         os.chmod(conf, 0o600)
         self.proc: subprocess.Popen[bytes] | None = None
         self.logpath = self.workdir / "upsmon.log"
