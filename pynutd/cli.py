@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 from typing import Protocol
 
@@ -62,10 +63,45 @@ TOOLS: dict[str, tuple[Callable[[], Tool], str]] = {
 }
 
 
+# syslog priorities of Python's levels, for journald's "<N>" line prefixes.
+PRIORITIES = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6,
+              logging.DEBUG: 7}
+
+
+class JournalFormatter(logging.Formatter):
+    """``<N>name: message``: journald reads the priority and stamps the time itself."""
+
+    def __init__(self) -> None:
+        super().__init__("%(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = next((p for level, p in sorted(PRIORITIES.items(), reverse=True)
+                         if record.levelno >= level), 7)
+        # Every line of a multi-line record (a traceback) gets the prefix.
+        return "\n".join(f"<{priority}>{line}" for line in super().format(record).splitlines())
+
+
+def stderr_is_journal(env: Mapping[str, str] | None = None) -> bool:
+    """Whether stderr is systemd's journal stream (``$JOURNAL_STREAM`` is its device:inode)."""
+    env = os.environ if env is None else env
+    try:
+        st = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return False
+    return env.get("JOURNAL_STREAM") == f"{st.st_dev}:{st.st_ino}"
+
+
 def setup_logging(verbose: int) -> None:
-    """Log to stderr, INFO by default (DEBUG with -v); Twisted's log goes there too."""
+    """Log to stderr, INFO by default (DEBUG with -v); Twisted's log goes there too.
+
+    Under systemd, with stderr connected to the journal, lines carry
+    syslog priority prefixes and no time stamp, so journalctl shows levels.
+    """
     level = logging.DEBUG if verbose else logging.INFO
     logging.basicConfig(level=level, stream=sys.stderr, format=FORMAT)
+    if stderr_is_journal():
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JournalFormatter())
     from twisted.python import log as twlog
     twlog.PythonLoggingObserver(loggerName="twisted").start()
 
@@ -104,6 +140,7 @@ def run_server(args: argparse.Namespace) -> int:
 
     from pynutd import config as configmod
     from pynutd.service import make_service
+    from pynutd.systemd import SystemdLink
 
     workdir = None
     if args.demo:
@@ -136,13 +173,27 @@ def run_server(args: argparse.Namespace) -> int:
             return
         if workdir is not None:
             workdir.announce()
+        systemd.started()
+
+    def reload() -> None:
+        systemd.reloading()
+        try:
+            service.reload()
+        finally:
+            systemd.reloaded()
 
     def on_hup(signum: int, frame: FrameType | None) -> None:
-        reactor.callFromThread(service.reload)  # type: ignore[attr-defined]
+        reactor.callFromThread(reload)  # type: ignore[attr-defined]
 
+    def stop() -> object:
+        systemd.stopping()
+        # The Deferred makes the reactor wait for the services to stop.
+        return service.stopService() if service.running else None
+
+    systemd = SystemdLink.from_env(service.registry, reactor, conf.upsd.listen,
+                                   conf.upsd.certfile is not None)
     reactor.callWhenRunning(start)
-    reactor.addSystemEventTrigger("before", "shutdown",
-                                  lambda: service.stopService() if service.running else None)
+    reactor.addSystemEventTrigger("before", "shutdown", stop)
     signal.signal(signal.SIGHUP, on_hup)
     reactor.run()
     if workdir is not None:
