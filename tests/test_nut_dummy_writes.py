@@ -84,6 +84,12 @@ def test_a_set_against_the_copy_not_the_file(tmp_path):
     assert state.snapshot().value("device.model") == "smART 1500 lcd tOweR"
     poller.stop()
     state, poller, clock = serve(tmp_path)
+    poller.set_var("device.model", "smART 1500 lcd tOweR")
+    poller.set_var("device.model", "SMART 1500 LCD TOWER")  # before the next poll
+    clock.pump([1] * 3)
+    assert state.snapshot().value("device.model") == "smART 1500 lcd tOweR"
+    poller.stop()
+    state, poller, clock = serve(tmp_path)
     poller.set_var("device.model", "smart 1500 LCD")
     clock.pump([1] * 3)
     assert state.snapshot().value("device.model") == "Smart 1500 LCD"

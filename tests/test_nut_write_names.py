@@ -14,8 +14,8 @@ from pathlib import Path
 from twisted.internet import task
 
 from pynutd.config import UpsSection
-from pynutd.drivers.poller import Poller
 from pynutd.drivers.dummy import create
+from pynutd.drivers.poller import Poller
 from pynutd.nut.commands import COMMANDS
 from pynutd.nut.session import NutSession
 from pynutd.ups import UpsState

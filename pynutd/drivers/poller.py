@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 from pynutd.config import UpsSection
 from pynutd.control import DeviceError
 from pynutd.drivers.base import Driver, Update, driver_variables
-from pynutd.ups import UpsState, VarSpec
+from pynutd.ups import UpsState, VarSpec, same_value
 
 log = logging.getLogger(__name__)
 
@@ -213,14 +213,17 @@ class Poller:
         """A client's SET of a device.* copy reached the driver: it stands, as in NUT.
 
         NUT's copy lives in the driver's own tree, so the SET replaces it
-        there (a change of letter case only is no change: the state store
-        keeps the copy then), even when the driver's own value differed from
-        the copy only in case.  The value stands until the driver writes
-        the variable again.
+        there, even when the driver's own value differed from the copy only
+        in case; a SET that changes only the letter case of what stands is
+        no change (``dstate_setinfo``), also when two SETs come before the
+        next poll.  The value stands until the driver writes the variable
+        again.
         """
         key = name.lower()
-        if key in self._remapped:
-            self._remapped[key] = (value, _AFTER_SET)
+        entry = self._remapped.get(key)
+        if entry is not None:
+            stands = entry[0] if same_value(entry[0], value) else value
+            self._remapped[key] = (stands, _AFTER_SET)
 
     def _forget_core(self, name: str) -> None:
         """A variable the core published was deleted (SET to ""): keep it deleted."""
