@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --demo: NUT port (default 3493)")
     parser.add_argument("--web-port", type=int, default=None,
                         help="with --demo: web port (default 8080)")
+    parser.add_argument("-u", "--user", default=None,
+                        help="when started as root, run as USER once the ports and devices "
+                             "are open (default: nut, if it exists; -u root keeps root)")
     parser.add_argument("-v", "--verbose", action="count", default=0)
     sub = parser.add_subparsers(dest="tool")
     for name, (load, help_text) in TOOLS.items():
@@ -139,9 +142,16 @@ def run_server(args: argparse.Namespace) -> int:
     from twisted.internet.error import CannotListenError
 
     from pynutd import config as configmod
+    from pynutd import privileges
     from pynutd.service import make_service
     from pynutd.systemd import SystemdLink
 
+    try:
+        # The demo keeps the user it was started as, unless -u says otherwise.
+        target = privileges.choose(args.user) if args.user or not args.demo else None
+    except ValueError as exc:
+        print(f"pynutd: {exc}", file=sys.stderr)
+        return 2
     workdir = None
     if args.demo:
         from pynutd.demo import prepare
@@ -160,6 +170,8 @@ def run_server(args: argparse.Namespace) -> int:
     def start() -> None:
         try:
             service.privilegedStartService()
+            if target is not None:
+                privileges.drop(target)
             service.startService()
         except CannotListenError as exc:  # the NUT port in use, say: one line, then stop
             failed.append(exc)

@@ -60,18 +60,35 @@ HID_OPENERS = {"virtual": open_virtual}
 
 
 class PollerService(Service):
-    """Starts and stops one UPS's poller with the application."""
+    """Starts and stops one UPS's poller with the application.
+
+    The poller starts (and opens its device) in the privileged phase, so a
+    pynutd started as root opens its devices before it gives up root
+    (:mod:`pynutd.privileges`); a UPS added by a reload starts later, as
+    whatever user pynutd then is.
+    """
 
     def __init__(self, poller: Poller) -> None:
         self.poller = poller
         self.setName(f"poller:{poller.state.name}")
+        self._polling = False
+
+    def privilegedStartService(self) -> None:
+        super().privilegedStartService()
+        self._start_polling()
 
     def startService(self) -> None:
         super().startService()
-        self.poller.start()
+        self._start_polling()
+
+    def _start_polling(self) -> None:
+        if not self._polling:
+            self._polling = True
+            self.poller.start()
 
     def stopService(self) -> None:
         super().stopService()
+        self._polling = False
         self.poller.stop()
 
 

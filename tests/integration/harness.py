@@ -121,7 +121,9 @@ class Pynutd:
             self._log.close()
         self._log = open(self.logpath, "wb")  # noqa: SIM115 - open while the child runs
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pynutd", "-c", str(self.confdir)],
+            # -u root: as root pynutd would become `nut`, which cannot read
+            # the test's private temporary folders (test_privileges.py drops).
+            [sys.executable, "-m", "pynutd", "-c", str(self.confdir), "-u", "root"],
             stdout=self._log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT,
             # A suite started from a background shell inherits SIGINT
             # ignored; pynutd must see it as a terminal would send it.
