@@ -1,5 +1,9 @@
 """TCP listen endpoints for the NUT port and the web site, built by one helper.
 
+With a certificate, :func:`listen_endpoint` returns the same endpoint
+speaking TLS from the first byte (the web site's HTTPS); the NUT port
+switches later, on STARTTLS (:mod:`pynutd.nut.protocol`).
+
 Both get the same deep backlog: upsd's ``listen(…, 16)`` (and Twisted's
 default 50) drop connections when many clients connect at once, such as
 upsc-style churn or a thousand dashboards opening their live streams.  An
@@ -25,6 +29,8 @@ from twisted.internet.interfaces import (
 )
 from twisted.internet.protocol import ServerFactory
 from zope.interface import implementer
+
+from pynutd.tlsfile import ServerTLS
 
 LISTEN_BACKLOG = 1024
 
@@ -63,11 +69,29 @@ class _V6OnlyEndpoint:
             sock.close()   # the reactor's port holds its own duplicate
 
 
-def listen_endpoint(reactor: IReactorTCP, address: str, port: int) -> IStreamServerEndpoint:
+@implementer(IStreamServerEndpoint)
+class _TLSEndpoint:
+    """Any endpoint, with every accepted connection wrapped in TLS (server side)."""
+
+    def __init__(self, inner: IStreamServerEndpoint, tls: ServerTLS) -> None:
+        self.inner = inner
+        self.tls = tls
+
+    def listen(self, factory: IProtocolFactory) -> defer.Deferred[IListeningPort]:
+        """Listen with ``factory`` behind a TLS layer."""
+        from twisted.protocols.tls import TLSMemoryBIOFactory  # loads pyOpenSSL: only for TLS
+        return self.inner.listen(TLSMemoryBIOFactory(self.tls, False, factory))
+
+
+def listen_endpoint(reactor: IReactorTCP, address: str, port: int,
+                    tls: ServerTLS | None = None) -> IStreamServerEndpoint:
     """Return the endpoint for a numeric ``address`` and ``port``, backlog LISTEN_BACKLOG.
 
     ``[::]`` needs the reactor to adopt a socket too (IReactorSocket).
+    With ``tls`` every connection speaks TLS from its first byte.
     """
+    if tls is not None:
+        return _TLSEndpoint(listen_endpoint(reactor, address, port), tls)
     if ":" not in address:
         return TCP4ServerEndpoint(reactor, port, LISTEN_BACKLOG, address)
     if address == "::":

@@ -216,7 +216,8 @@ class PynutdService(MultiService):
         Hooks("stream", stream.start, stream.stop).setServiceParent(self)
         if not web.enabled:
             return
-        endpoint = listen_endpoint(self.reactor, web.listen, web.port)
+        tls = ServerTLS(web.certfile) if web.certfile else None
+        endpoint = listen_endpoint(self.reactor, web.listen, web.port, tls)
         ports: list[IListeningPort] = []
 
         def listen() -> Deferred[None]:

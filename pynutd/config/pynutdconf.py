@@ -49,12 +49,15 @@ class WebConfig:
     ``listen`` is numeric (a host name is resolved when the file is read);
     ``*`` means every IPv4 address.  ``allowed_origins`` are extra origins
     (a reverse proxy's public one) whose browser writes are not cross-site.
+    ``certfile``: one PEM (certificate, chain, key, as upsd.conf CERTFILE);
+    with it the site is served over HTTPS only.
     """
 
     enabled: bool = True
     listen: str = "127.0.0.1"
     port: int = 8080
     allowed_origins: tuple[str, ...] = ()
+    certfile: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,13 +151,24 @@ def _origins(text: str) -> tuple[str, ...]:
     return tuple(addresses.origin(w) for w in re.split(r"[\s,]+", text) if w)
 
 
+def _server_pem(confdir: Path) -> Callable[[str], str | None]:
+    """A certificate-and-key PEM, checked now: a bad one stops the start at its line."""
+    def parse(text: str) -> str | None:
+        path = _path(confdir)(text)
+        if path is not None:
+            from pynutd.tlsfile import ServerTLS
+            ServerTLS(path)          # raises ValueError with what is wrong
+        return path
+    return parse
+
+
 def parse_web(path: str, section: Section, confdir: Path) -> WebConfig:
-    """Read ``[web]``: enabled, listen, port, allowed_origins."""
+    """Read ``[web]``: enabled, listen, port, allowed_origins, certfile."""
     reader = _Reader(path, section)
-    reader.known(("enabled", "listen", "port", "allowed_origins"))
+    reader.known(("enabled", "listen", "port", "allowed_origins", "certfile"))
     parsers: dict[str, Callable[[str], Any]] = {
         "enabled": _flag, "listen": _listen, "port": addresses.port,
-        "allowed_origins": _origins}
+        "allowed_origins": _origins, "certfile": _server_pem(confdir)}
     return WebConfig(**{e.key: reader.check(e, parsers[e.key]) for e in section.entries})
 
 
