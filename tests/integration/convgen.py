@@ -204,7 +204,7 @@ class Generator:
     def args(self, right: list[str], extra_pool: int = 3) -> list[str]:
         """``right`` as is, or with a word missing, or with extra words."""
         r = self.rng.random()
-        if r < 0.65 or not right and r < 0.8:
+        if r < 0.65 or (not right and r < 0.8):
             return right
         if r < 0.82 and right:
             cut = self.rng.randrange(len(right))
@@ -460,7 +460,7 @@ class Generator:
         """One read-only family's lines, rendered."""
         total = sum(w for _, _, w in self.READ_ONLY)
         r = self.rng.uniform(0, total)
-        for label, method, weight in self.READ_ONLY:
+        for label, method, weight in self.READ_ONLY:  # noqa: B007 - used after the loop
             r -= weight
             if r <= 0:
                 break

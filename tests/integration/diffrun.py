@@ -308,7 +308,7 @@ class Difference:
             theirs, mine = self.theirs, self.mine
         a = normalise(theirs).splitlines(keepends=True)
         b = normalise(mine).splitlines(keepends=True)
-        i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
         return (_shape(a[i] if i < len(a) else None), _shape(b[i] if i < len(b) else None))
 
     def report(self) -> str:
@@ -441,7 +441,7 @@ class PairRunner:
         pending, self._tracked = self._tracked, []
         for label, lines, kept, first in pending:
             theirs, mine = (a + b for a, b in zip(first, self.pool.map(
-                ask, self.ports, [kept[p] for p in self.ports], first)))
+                ask, self.ports, [kept[p] for p in self.ports], first), strict=True))
             self.compare(label, lines, theirs, mine, shrink=False)
 
     def release_held(self) -> None:
