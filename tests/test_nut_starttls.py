@@ -71,10 +71,13 @@ class TLSRecordingTransport(StringTransport):
 
 
 def connect(tls: object):
-    context, _, _ = make_context(task.Clock())
+    clock = task.Clock()
+    context, _, _ = make_context(clock)
     context.tls = tls
     factory = NutFactory(context)
     proto = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
+    # The idle timeout on the test clock, not on the global reactor.
+    proto.callLater = clock.callLater
     transport = TLSRecordingTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 5555))
     proto.makeConnection(transport)
     return proto, transport
