@@ -256,3 +256,14 @@ def test_bad_certfile_stops_the_start(tmp_path):
         f"pynutd: {tmp_path}/upsd.conf:2: CERTFILE: {mixed}: "
         "the private key does not match the certificate")
     assert "Traceback" not in out.stderr
+
+
+def test_upscmd_and_upsrw_keep_working(tls_server):
+    """Debian 2.8.0's upscmd and upsrw (they never send STARTTLS) list as before."""
+    server, _, _ = tls_server
+    target = f"ups@127.0.0.1:{server.port}"
+    cmds = run(["upscmd", "-l", target])
+    assert cmds.returncode == 0 and "Instant commands supported on UPS [ups]" in cmds.stdout, \
+        cmds.stderr
+    rw = run(["upsrw", target])
+    assert rw.returncode == 0, rw.stderr
