@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pynutd.config import UpsSection
+from pynutd.drivers.permissions import access_problem
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,14 @@ class HidapiBackend:
     def open(self) -> None:
         """Open the device by its enumeration path."""
         dev = _module(self.backend).device()
-        dev.open_path(self.info.path)
+        try:
+            dev.open_path(self.info.path)
+        except OSError as exc:
+            # hidapi only says "open failed": name the missing permission.
+            problem = access_problem(self.info.path.decode("utf-8", "replace"))
+            if problem is not None:
+                raise PermissionError(problem) from None
+            raise exc from None
         self._dev = dev
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from pynutd.drivers.modbus.rtu import ReadRequest, ReadResponse, parse_response
 from pynutd.drivers.must_ep20.decode import decode_status, invalid_status, registers
 from pynutd.drivers.must_ep20.tables import DEFAULT_SLAVE, STATUS_BLOCK, WORK_STATES
+from pynutd.drivers.permissions import access_problem
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,14 @@ def serial_opener(port: str, reactor: Any, dtr: bool | None,
     """
     def opener(protocol: Any) -> Any:
         from twisted.internet.serialport import SerialPort
-        transport = SerialPort(protocol, port, reactor,  # type: ignore[no-untyped-call]
-                               baudrate=BAUDRATE)
+        try:
+            transport = SerialPort(protocol, port, reactor,  # type: ignore[no-untyped-call]
+                                   baudrate=BAUDRATE)
+        except OSError as exc:
+            problem = access_problem(port)   # after -u, name the missing permission
+            if problem is not None:
+                raise PermissionError(problem) from None
+            raise exc from None
         for line, value in (("DTR", dtr), ("RTS", rts)):
             if value is None:
                 continue
