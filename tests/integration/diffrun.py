@@ -78,33 +78,10 @@ def server_pair(ref_dir: Path, our_dir: Path) -> Iterator[tuple[RealUpsd, Pynutd
     """Start upsd + dummy-ups and pynutd on the same configuration; stop both."""
     prepare_confdir(ref_dir)
     prepare_confdir(our_dir)
-    with started_upsd(ref_dir) as ref, Pynutd(our_dir, wait_for_ups="ups") as ours:
+    with RealUpsd(ref_dir) as ref, Pynutd(our_dir, wait_for_ups="ups") as ours:
         for port in (ref.port, ours.port):
             ours.wait_until(lambda port=port: all(map(partial(serving, port), UPS_NAMES)))
         yield ref, ours
-
-
-@contextlib.contextmanager
-def started_upsd(confdir: Path, attempts: int = 3) -> Iterator[RealUpsd]:
-    """RealUpsd on ``confdir``, on a fresh port again if its port was taken meanwhile.
-
-    Between choosing a free port and upsd's bind, any client's connection
-    may take it as its own port; upsd then says "no listening interface
-    available" and exits.
-    """
-    for attempt in range(attempts):
-        ref = RealUpsd(confdir)
-        try:
-            ref.__enter__()
-        except TimeoutError:
-            if attempt == attempts - 1:
-                raise
-            continue
-        try:
-            yield ref
-        finally:
-            ref.__exit__(None, None, None)
-        return
 
 
 def serving(port: int, ups: str) -> bool:

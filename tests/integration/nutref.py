@@ -37,7 +37,6 @@ class RealUpsd:
             if item.is_file():
                 shutil.copy(item, self.dir / item.name)
         os.chmod(self.dir, 0o755)
-        (self.dir / "upsd.conf").write_text(f"LISTEN 127.0.0.1 {self.port}\n{self.upsd_extra}")
         (self.dir / "nut.conf").write_text("MODE=standalone\n")
         os.chmod(self.dir / "upsd.users", 0o640)
         env = dict(os.environ, NUT_CONFPATH=str(self.dir), NUT_STATEPATH=str(self.dir),
@@ -49,13 +48,34 @@ class RealUpsd:
                 self._spawn([str(NUTLIB / "dummy-ups"), "-a", section.name, *user, "-F"],
                             env, f"driver-{section.name}.log")
                 self._wait_file(self.dir / f"dummy-ups-{section.name}")
-            self._spawn([str(NUTLIB / "upsd"), *user, "-F"], env, "upsd.log")
-            wait_port(self.port)
+            self._start_upsd([str(NUTLIB / "upsd"), *user, "-F"], env)
             time.sleep(0.5)  # upsd reads each driver's initial dump after connecting
         except Exception:
             self.__exit__()
             raise
         return self
+
+    def _start_upsd(self, cmd: list[str], env: dict[str, str], attempts: int = 3) -> None:
+        # Between choosing a free port and upsd's bind, any client's
+        # connection may take it as its own port; upsd then says "no
+        # listening interface available" and exits: try a fresh port.
+        for attempt in range(attempts):
+            if attempt:
+                self.port = free_port()
+            (self.dir / "upsd.conf").write_text(f"LISTEN 127.0.0.1 {self.port}\n{self.upsd_extra}")
+            self._spawn(cmd, env, "upsd.log")
+            upsd = self.procs[-1]
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and upsd.poll() is None:
+                try:
+                    wait_port(self.port, timeout=0.5)
+                    return
+                except TimeoutError:
+                    continue
+            if upsd.poll() is None:
+                raise TimeoutError(f"upsd does not listen on 127.0.0.1:{self.port}")
+            self.procs.remove(upsd)
+        raise TimeoutError(f"upsd found no free port in {attempts} tries")
 
     def _spawn(self, cmd: list[str], env: dict[str, str], logname: str) -> None:
         log = open(self.dir / logname, "wb")  # noqa: SIM115 - the child's stdout for its life

@@ -28,8 +28,8 @@ from tests.integration.diffrun import (
     release,
     server_pair,
     serving,
-    started_upsd,
 )
+from tests.integration.nutref import RealUpsd
 
 PRIM = ["USERNAME prim", "PASSWORD primpw"]
 MON = ["USERNAME monuser", "PASSWORD secret"]
@@ -289,7 +289,7 @@ def test_intended_difference_tracking_ids_repeat_on_upsd(tmp_path):
         (tmp_path / name).mkdir()
         prepare_confdir(tmp_path / name)
     script = payload(ADMIN + ["SET TRACKING ON", "INSTCMD ups load.off", "INSTCMD ups load.off"])
-    with started_upsd(tmp_path / "a") as one, started_upsd(tmp_path / "b") as two:
+    with RealUpsd(tmp_path / "a") as one, RealUpsd(tmp_path / "b") as two:
         for ref in (one, two):
             deadline = time.monotonic() + 10
             while not serving(ref.port, "ups"):
