@@ -178,3 +178,32 @@ def test_poll_errors_count_failed_connects() -> None:
     families = {f.name: f for f in text_string_to_metric_families(
         request(h.site, "GET", "/metrics").body.decode())}
     assert samples(families, "pynutd_poll_errors")[(("ups", "main"),)] == 3.0
+
+
+# nut_exporter's scrape parameters, read from DRuggeri/nut_exporter
+# nut_exporter.go (metricsHandler.ServeHTTP: Query().Get, strings.Split on ",")
+# and collectors/nut_collector.go (Collect: sliceContains on the exact name,
+# ups.status only when listed, opts.Statuses forced to 0 when not set).
+def test_variables_parameter_limits_series() -> None:
+    """?variables= exports only the listed variables, by exact name; device_info stays."""
+    families, _ = scrape("/ups_metrics?ups=main&variables=battery.charge,ups.load,BATTERY.RUNTIME")
+    names = {n for n in families if n.startswith("network_ups_tools_")}
+    assert names == {"network_ups_tools_battery_charge", "network_ups_tools_ups_load",
+                     "network_ups_tools_device_info"}
+    assert samples(families, "network_ups_tools_battery_charge") == {(("ups", "main"),): 92.0}
+
+
+def test_variables_parameter_with_status() -> None:
+    """ups.status in ?variables= brings the flag series; an empty list means every variable."""
+    families, _ = scrape("/metrics?variables=ups.status")
+    assert "network_ups_tools_ups_status" in families
+    assert "network_ups_tools_battery_charge" not in families
+    families, _ = scrape("/metrics?variables=")
+    assert "network_ups_tools_battery_charge" in families
+
+
+def test_statuses_parameter_replaces_forced_flags() -> None:
+    """?statuses= lists the flags forced to 0 instead of nut_exporter's default fifteen."""
+    families, _ = scrape("/metrics?ups=main&statuses=OB,LB,OL,ALARM")
+    main = {dict(k)["flag"]: v for k, v in samples(families, "network_ups_tools_ups_status").items()}
+    assert main == {"OL": 1.0, "CHRG": 1.0, "OB": 0.0, "LB": 0.0, "ALARM": 0.0}

@@ -10,6 +10,13 @@ per token, plus 0 for each of nut_exporter's default flags not set; and
 labels.  pynutd adds a ``ups`` label to every series (one scrape serves
 every UPS) and its own health under ``pynutd_``.
 
+A scrape takes nut_exporter's query parameters (``nut_exporter.go``,
+``metricsHandler.ServeHTTP``): ``ups`` (one UPS), ``variables`` (a comma
+list: only those variables, by exact name, as its ``sliceContains``;
+``ups.status`` only when listed) and ``statuses`` (a comma list replacing
+the flags forced to 0).  Without ``variables`` every number-like variable
+is exported, as nut_exporter with an empty ``--nut.vars_enable``.
+
 The collector reads snapshots and ``generate_latest`` runs inside
 ``render_GET``, on the reactor thread, so no state is read from another
 thread.
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -62,12 +70,26 @@ def gauge_value(text: str) -> float | None:
     return None
 
 
-class UpsCollector:
-    """Collects every UPS (or only ``only``) at scrape time."""
+@dataclass(frozen=True)
+class Scrape:
+    """What one scrape asks for: nut_exporter's ``ups``, ``variables``, ``statuses``."""
 
-    def __init__(self, ctx: WebContext, only: str | None = None) -> None:
+    only: str | None = None
+    variables: tuple[str, ...] | None = None   # None: every number-like variable
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+
+    def wants(self, var: str) -> bool:
+        """Whether variable ``var`` is exported (exact names, as nut_exporter's)."""
+        return self.variables is None or var in self.variables
+
+
+class UpsCollector:
+    """Collects every UPS (or only ``scrape.only``) at scrape time."""
+
+    def __init__(self, ctx: WebContext, scrape: Scrape | None = None) -> None:
         self.ctx = ctx
-        self.only = only
+        self.scrape = scrape or Scrape()
+        self.only = self.scrape.only
 
     def _snapshots(self) -> list[Snapshot]:
         snaps = self.ctx.registry.snapshots()
@@ -96,8 +118,9 @@ class UpsCollector:
                     labels[parts[1]] = var.value
             device.add_metric([*(labels[k] for k in DEVICE_LABELS), snap.name], 1.0)
         yield from families.values()
-        if fresh:
+        if status.samples:   # none when ?variables= leaves ups.status out
             yield status
+        if fresh:
             yield device
         yield from self._health(now)
 
@@ -107,11 +130,13 @@ class UpsCollector:
     def _variables(self, snap: Snapshot, families: dict[str, GaugeMetricFamily],
                    status: GaugeMetricFamily) -> None:
         for var in snap.variables:
+            if not self.scrape.wants(var.name):
+                continue
             if var.name.lower() == "ups.status":
                 tokens = [t for t in " ".join(snap.status_tokens).split(" ") if t]
                 for token in tokens:
                     status.add_metric([token, snap.name], 1.0)
-                for token in DEFAULT_STATUSES:
+                for token in self.scrape.statuses:
                     if token not in tokens:
                         status.add_metric([token, snap.name], 0.0)
                 continue
@@ -175,15 +200,23 @@ def _gauge(name: str, text: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, text, value=float(value))
 
 
-def render_metrics(ctx: WebContext, only: str | None = None) -> bytes:
-    """Return the exposition text for every UPS (or only ``only``)."""
+def render_metrics(ctx: WebContext, scrape: Scrape | None = None) -> bytes:
+    """Return the exposition text for what ``scrape`` asks (default: everything)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(UpsCollector(ctx, only))
+    registry.register(UpsCollector(ctx, scrape))
     return bytes(generate_latest(registry))
 
 
+def _comma_list(args: Any, key: bytes) -> tuple[str, ...] | None:
+    """Return a comma-list parameter as nut_exporter splits it; None when absent or empty."""
+    raw = args.get(key, [b""])[0]   # Go's URL.Query().Get: the first value
+    if not raw:
+        return None
+    return tuple(raw.decode("utf-8", "replace").split(","))
+
+
 class MetricsResource(Resource):
-    """``GET /metrics`` (``?ups=NAME`` as nut_exporter's parameter)."""
+    """``GET /metrics`` and ``/ups_metrics``, with nut_exporter's query parameters."""
 
     isLeaf = True
 
@@ -207,5 +240,8 @@ class MetricsResource(Resource):
             request.setResponseCode(404)
             request.setHeader(b"content-type", b"text/plain; charset=utf-8")
             return f"unknown UPS {name!r}\n".encode()
+        statuses = _comma_list(args, b"statuses")
+        scrape = Scrape(name, _comma_list(args, b"variables"),
+                        statuses if statuses is not None else DEFAULT_STATUSES)
         request.setHeader(b"content-type", CONTENT_TYPE_LATEST.encode())
-        return render_metrics(self.ctx, name)
+        return render_metrics(self.ctx, scrape)

@@ -205,11 +205,19 @@ def document(version: str = "") -> dict[str, Any]:
         "tags": ["pynutd"], "responses": {"200": {"description": "An event stream",
                                                   "content": {"text/event-stream": {
                                                       "schema": STR}}}}}}
-    paths["/metrics"] = {"get": {
-        "summary": "Prometheus exposition (nut_exporter names)", "tags": ["Metrics"],
-        "parameters": [UPSQ], "responses": {
+    metrics = {"get": {
+        "summary": "Prometheus exposition (nut_exporter names and query parameters)",
+        "tags": ["Metrics"],
+        "parameters": [_param("ups", "query", STR, "Only this UPS (default: every UPS)"),
+                       _param("variables", "query", STR,
+                              "Comma list of NUT variables to export (default: every one)"),
+                       _param("statuses", "query", STR,
+                              "Comma list of ups.status flags always exported, 0 when unset")],
+        "responses": {
             "200": {"description": "Metrics", "content": {"text/plain": {"schema": STR}}},
             "404": {"description": "Unknown UPS", "content": {"text/plain": {"schema": STR}}}}}}
+    paths["/metrics"] = metrics
+    paths["/ups_metrics"] = metrics   # nut_exporter's path
     return {
         "openapi": "3.0.3",
         "info": {"title": "pynutd web API", "version": version or "1",
