@@ -61,6 +61,9 @@ class NutProtocol(protocol.Protocol, TimeoutMixin):
     def __init__(self, context: ServerContext, commands: Mapping[str, Command]) -> None:
         self.context = context
         self.commands = commands
+        # The idle timeout runs on the server's injected clock, not on
+        # TimeoutMixin's default (the global reactor).
+        self.callLater = context.clock.callLater  # type: ignore[method-assign, assignment]
         self.tokenizer = Tokenizer()
         self.session: NutSession | None = None
         # Reads not parsed yet, and the lines of the read being answered.
