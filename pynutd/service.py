@@ -210,7 +210,8 @@ class PynutdService(MultiService):
         web = self.config.web
         self.web_context, site = build_web(
             web, self.registry, self.context, self.descriptions, self.reactor,
-            alerts=self.alerts, history=self.history, parts=self.parts.status)
+            alerts=self.alerts, history=self.history, parts=self.parts.status,
+            nut_address=self.config.upsd.listen[0] if self.config.upsd.listen else None)
         stream = self.web_context.stream
         assert stream is not None   # build_web always makes the hub
         Hooks("stream", stream.start, stream.stop).setServiceParent(self)

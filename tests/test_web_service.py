@@ -192,3 +192,12 @@ def test_read_only_database_file_fails_at_open(tmp_path: Path) -> None:
             open_database(str(path))
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_peanut_server_is_the_nut_port(tmp_path: Path) -> None:
+    """The web side learns the NUT port's address: PeaNUT's peanut.server (issue 13.2)."""
+    (tmp_path / "ups.conf").write_text("[serverroom]\n driver = dummy-ups\n port = x.dev\n")
+    (tmp_path / "upsd.conf").write_text("LISTEN 192.0.2.9 3495\nLISTEN 127.0.0.1 3493\n")
+    (tmp_path / "pynutd.conf").write_text("")
+    service, _ = build(configmod.load(tmp_path))
+    assert service.web_context.nut_address == ("192.0.2.9", 3495)

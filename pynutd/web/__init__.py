@@ -27,17 +27,20 @@ from pynutd.web.stream import StreamHub
 def build_web(web: WebConfig, registry: UpsRegistry, server: Any, descriptions: Descriptions,
               clock: IReactorTime, alerts: AlertEngine | None = None,
               history: HistoryService | None = None,
-              parts: Mapping[str, str] | None = None) -> tuple[WebContext, Site]:
+              parts: Mapping[str, str] | None = None,
+              nut_address: tuple[str, int] | None = None) -> tuple[WebContext, Site]:
     """Return the web context and the site (the listener's factory) for ``[web]``.
 
     ``server`` is the NUT side's ServerContext; ``parts`` is the live state
     of pynutd's optional parts (:class:`pynutd.parts.PartsBoard`), read by
-    /api/health and /metrics.
+    /api/health and /metrics.  ``nut_address`` is the NUT port's first
+    (address, port), PeaNUT's ``peanut.server``.
     """
     from pynutd.web.site import build_site
     ctx = WebContext(registry=registry, server=server, descriptions=descriptions,
                      clock=clock, started=clock.seconds(), alerts=alerts,
                      history=history, version=__version__,
-                     allowed_origins=web.allowed_origins, parts=parts or {})
+                     allowed_origins=web.allowed_origins, parts=parts or {},
+                     nut_address=nut_address)
     ctx.stream = StreamHub(ctx)
     return ctx, build_site(ctx)

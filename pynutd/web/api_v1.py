@@ -1,21 +1,33 @@
 """The read side of REST API v1, in PeaNUT's shape, plus pynutd's summaries.
 
-Routes and bodies follow PeaNUT's ``src/app/api/v1`` (Brandawg93/PeaNUT) so
+Routes and bodies follow PeaNUT's ``src/app/api`` (Brandawg93/PeaNUT) so
 Homepage's peanut widget and PeaNUT users' scripts work: a device is a flat
 map of NUT variables, a variable's value is a JSON string, its
-description, type, enum and range are sub-resources.
+description, type, enum and range are sub-resources.  A UPS whose data is
+unavailable is, in the device list and in ``/devices/{ups}`` and its
+``/vars``, PeaNUT's stand-in ``{"ups.device_name": ..., "ups.status":
+"Device Unreachable"}`` with 200 (``src/server/nut.ts`` ``getData``), so a
+widget shows the outage instead of an HTTP error.  pynutd's richer shapes
+(range pairs, availability) stay under ``/var/{name}/info`` and ``/v1/ups``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pynutd import __version__
 from pynutd.ups import Availability, Snapshot, Variable
 from pynutd.web import views
 from pynutd.web.context import WebContext
 from pynutd.web.http import ApiError, ApiRequest, Route, path
 
 FLAGS = {"true": True, "1": True, "false": False, "0": False}
+# PeaNUT's upsStatus.DEVICE_UNREACHABLE (src/common/constants.ts).
+DEVICE_UNREACHABLE = "Device Unreachable"
+# The NUT port's VER and NETVER replies (pynutd.nut.misc, which the web side
+# may not import: the import contract in setup.cfg); a test keeps them equal.
+NUT_VER = f"Network UPS Tools upsd 2.8.0 - pynutd {__version__}"
+NUT_NETVER = "1.3"
 
 
 def _flag(req: ApiRequest, name: str) -> bool:
@@ -35,37 +47,41 @@ def _var(ctx: WebContext, req: ApiRequest) -> tuple[Snapshot, Variable]:
     return snap, var
 
 
+def _peanut_vars(ctx: WebContext, snap: Snapshot) -> dict[str, Any]:
+    """Return the flat map, or PeaNUT's stand-in for a UPS it cannot read."""
+    if snap.availability(ctx.now(), ctx.maxage) is Availability.OK:
+        return dict(views.flat_vars(snap))
+    # PeaNUT's getData (src/server/nut.ts) when LIST VAR fails.
+    return {"ups.device_name": snap.name, "ups.status": DEVICE_UNREACHABLE}
+
+
 def devices(ctx: WebContext, req: ApiRequest) -> list[dict[str, Any]]:
-    """GET /api/v1/devices: every UPS as a flat map; a stale one as unreachable."""
+    """GET /api/v1/devices: every UPS as a flat map; an unavailable one as unreachable."""
+    meta = _flag(req, "meta")
     out = []
-    now = ctx.now()
     for snap in ctx.registry.snapshots():
-        if snap.availability(now, ctx.maxage) is Availability.OK:
-            data: dict[str, Any] = views.flat_vars(snap)
-        else:
-            # PeaNUT's own answer for a UPS it cannot read.
-            data = {"ups.device_name": snap.name, "ups.status": "DEVICE_UNREACHABLE"}
-        if _flag(req, "meta"):
+        data = _peanut_vars(ctx, snap)
+        if meta:
             data["peanut.device_id"] = snap.name
-            data["peanut.server"] = _server(req)
+            data["peanut.server"] = _server(ctx, req)
         out.append(data)
     return out
 
 
 def device(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
-    """GET /api/v1/devices/{ups}: one flat map (``?meta=true`` as PeaNUT)."""
-    _, snap = ctx.available(req.params["ups"])
-    data: dict[str, Any] = views.flat_vars(snap)
-    if _flag(req, "meta"):
-        data["peanut.device_id"] = f"{_server(req)}/{snap.name}"
-        data["peanut.server"] = _server(req)
+    """GET /api/v1/devices/{ups}: one flat map (``?meta=true`` as PeaNUT), 200 when unreachable."""
+    meta = _flag(req, "meta")
+    data = _peanut_vars(ctx, ctx.state(req.params["ups"]).snapshot())
+    if meta:
+        name = ctx.state(req.params["ups"]).name
+        data["peanut.device_id"] = f"{_server(ctx, req)}/{name}"
+        data["peanut.server"] = _server(ctx, req)
     return data
 
 
 def device_vars(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
-    """GET /api/v1/devices/{ups}/vars."""
-    _, snap = ctx.available(req.params["ups"])
-    return views.flat_vars(snap)
+    """GET /api/v1/devices/{ups}/vars (PeaNUT's getDeviceVariablesData, as ``device``)."""
+    return _peanut_vars(ctx, ctx.state(req.params["ups"]).snapshot())
 
 
 def description(ctx: WebContext, req: ApiRequest) -> str:
@@ -97,10 +113,14 @@ def var_enum(ctx: WebContext, req: ApiRequest) -> list[str]:
     return list(var.spec.enums)
 
 
-def var_range(ctx: WebContext, req: ApiRequest) -> list[list[int]]:
-    """GET .../var/{name}/range: [min, max] pairs."""
+def var_range(ctx: WebContext, req: ApiRequest) -> list[str]:
+    """GET .../var/{name}/range: PeaNUT's list of strings (``/info`` has the pairs).
+
+    PeaNUT's ``getRange`` (src/server/nut.ts) keeps, of each ``RANGE ups
+    var "min" "max"`` line upsd sends, the first quoted word: the minimum.
+    """
     _, var = _var(ctx, req)
-    return [[lo, hi] for lo, hi in var.spec.ranges]
+    return [str(lo) for lo, _hi in var.spec.ranges]
 
 
 def var_info(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
@@ -154,9 +174,34 @@ def ups_one(ctx: WebContext, req: ApiRequest) -> dict[str, Any]:
     return views.summary(snap, ctx.now(), ctx.maxage, ctx.alert_list(snap.name))
 
 
-def _server(req: ApiRequest) -> str:
+def ping(ctx: WebContext, req: ApiRequest) -> str:
+    """GET /api/ping: PeaNUT's liveness answer (src/app/api/ping/route.ts)."""
+    return "pong"
+
+
+def version(ctx: WebContext, req: ApiRequest) -> list[str]:
+    """GET /api/v1/version: the NUT server's VER, one per server as PeaNUT lists them."""
+    return [NUT_VER]
+
+
+def netversion(ctx: WebContext, req: ApiRequest) -> list[str]:
+    """GET /api/v1/netversion: the NUT server's NETVER, one per server."""
+    return [NUT_NETVER]
+
+
+def _server(ctx: WebContext, req: ApiRequest) -> str:
+    """Return the NUT server's host:port, PeaNUT's ``peanut.server``.
+
+    A wildcard NUT address names no host a client could use: the host
+    this request reached stands in for it.
+    """
     host: Any = req.request.getHost()
-    return f"{getattr(host, 'host', '')}:{getattr(host, 'port', '')}"
+    if ctx.nut_address is None:
+        return f"{getattr(host, 'host', '')}:{getattr(host, 'port', '')}"
+    address, port = ctx.nut_address
+    if address in ("", "0.0.0.0", "::"):
+        address = str(getattr(host, "host", ""))
+    return f"{address}:{port}"
 
 
 DEV = "v1/devices/{ups}"
@@ -175,6 +220,9 @@ ROUTES = (
     Route("GET", path(DEV + "/command/{cmd}/description"), command_description),
     Route("GET", path(DEV + "/rwvars"), rwvars),
     Route("GET", path(DEV + "/clients"), clients),
+    Route("GET", path("ping"), ping),
+    Route("GET", path("v1/version"), version),
+    Route("GET", path("v1/netversion"), netversion),
     Route("GET", path("v1/ups"), ups_list),
     Route("GET", path("v1/ups/{ups}"), ups_one),
 )

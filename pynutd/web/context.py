@@ -62,6 +62,8 @@ class WebContext:
     write_timeout: float = 10.0
     version: str = ""
     allowed_origins: tuple[str, ...] = ()
+    # The NUT port's (address, port), PeaNUT's peanut.server; None: unknown.
+    nut_address: tuple[str, int] | None = None
     # The optional parts' state by name, "ok" or "off: <why>" (pynutd.parts).
     parts: Mapping[str, str] = field(default_factory=dict)
 

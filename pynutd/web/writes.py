@@ -79,9 +79,13 @@ def body_value(req: ApiRequest, required: bool) -> str | None:
                 return None
             raise ApiError(400, "the body must be a string, a number or {\"value\": ...}")
         text = str(data)
-    elif kind == "application/x-www-form-urlencoded":
+    elif kind == "application/x-www-form-urlencoded" and "=" in text:
         values = parse_qs(text, keep_blank_values=True).get("value")
         text = values[-1] if values else ""
+    # Otherwise the raw text: PeaNUT's POST reads request.text()
+    # (src/app/api/v1/devices/[device]/var/[param]/route.ts), and
+    # ``curl --data 20`` sends "20" labelled as a form; the site's
+    # cross-site check has already run, whatever the body's label.
     if not text and required:
         raise ApiError(400, "the body must carry the value")
     return text if text else None
