@@ -2,8 +2,10 @@
 
 Each expectation is read from PeaNUT's own code (github Brandawg93/PeaNUT,
 commit 5830817c1b62, paths below); nothing of it is copied.  Homepage's
-peanut widget reads ``/api/v1/devices/{ups}`` and shows its ``ups.status``,
-so an unreachable UPS must answer 200 there, not an HTTP error.
+peanut widget (gethomepage/homepage src/widgets/peanut/widget.js: the URL
+``{url}/api/v1/devices/{key}``; component.jsx: an error answer shows the
+error, otherwise ``ups.status`` is shown as it is) must get 200 for an
+unreachable UPS, so that it shows the outage rather than an HTTP error.
 """
 
 from __future__ import annotations
