@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
-APT_PACKAGES=(nut-server nut-client python3-venv util-linux chromium chromium-driver mosquitto iproute2 libnss3-tools)
+APT_PACKAGES=(nut-server nut-client python3-venv util-linux chromium chromium-driver mosquitto iproute2 libnss3-tools systemd openssl)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import pwd
 
 import pytest
@@ -17,7 +18,13 @@ def has_nut() -> bool:
     return True
 
 
-needs_nut = pytest.mark.skipif(not has_nut(), reason="no user nut")
+def needs_nut(test):
+    """The set-up installs NUT's packages, which create the user nut: without it, fail."""
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        assert has_nut(), "no user nut: scripts/install-test-deps.sh installs NUT's packages"
+        return test(*args, **kwargs)
+    return run
 
 
 @needs_nut

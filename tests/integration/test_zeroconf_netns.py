@@ -57,7 +57,7 @@ def ip(*args: str) -> None:
 def veth_namespace() -> Iterator[tuple[str, str, str]]:
     """Yield (namespace, this side's address, the other side's address); always cleaned up."""
     if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("network namespaces need root and iproute2")
+        pytest.fail("network namespaces need root and iproute2 (the set-up installs it)")
     tag = f"{os.getpid() % 10000:04d}{random.randrange(100):02d}"
     ns, here, there = f"pynutd-zc-{tag}", f"vzc{tag}a", f"vzc{tag}b"
     net = f"198.{18 + random.randrange(2)}.{random.randrange(256)}.{4 * random.randrange(64)}"
