@@ -28,8 +28,14 @@ def port(text: str) -> int:
     return integer(text, 0, 65535)
 
 
-def host_address(text: str) -> str:
-    """Return the numeric address to bind for ``text`` (an IP address or a host name)."""
+def ip_or_host_name(text: str, underscore: bool = False) -> str:
+    """Return ``text`` as a normalised IP address, or as a checked host name (not resolved).
+
+    Numeric text that is no IP address (``999.1.1.1``, ``3.5``) is refused
+    rather than handed to the resolver, which would read it as an address.
+    ``underscore`` admits ``_`` in labels (container names such as
+    ``mqtt_broker``), which DNS host names do not have.
+    """
     word = text.strip()
     if word.startswith("[") and word.endswith("]"):
         word = word[1:-1]
@@ -39,8 +45,19 @@ def host_address(text: str) -> str:
         pass
     if not word or _NUMERIC.fullmatch(word) or ":" in word:
         raise ValueError(f"{shown(word)} is not a valid IP address")
-    if len(word) > 253 or not _HOSTNAME.fullmatch(word):
+    checked = word.replace("_", "-") if underscore else word
+    if len(word) > 253 or not _HOSTNAME.fullmatch(checked):
         raise ValueError(f"{shown(word)} is neither an IP address nor a host name")
+    return word
+
+
+def host_address(text: str) -> str:
+    """Return the numeric address to bind for ``text`` (an IP address or a host name)."""
+    word = ip_or_host_name(text)
+    try:
+        return str(ipaddress.ip_address(word))
+    except ValueError:
+        pass
     try:
         found = socket.getaddrinfo(word, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
                                    socket.AI_PASSIVE)

@@ -10,19 +10,16 @@ after pynutd, and the client retries.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 
+from pynutd.config.addresses import ip_or_host_name
 from pynutd.config.values import shown
 
 MQTT_PORT = 1883
 MQTTS_PORT = 8883
 MAX_TOPIC = 200            # bytes; HA and brokers take far more, no sane prefix needs it
 
-_LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
-_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
-_NUMERIC = re.compile(r"[0-9.]+")
 # MQTT 3.1.1 §3.1.3.1 only promises 1-23 of these; every broker in use takes more.
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _TOPIC_CHAR = re.compile(r"[\x00-\x20\x7f+#]")
@@ -71,18 +68,7 @@ class ZeroconfConfig:
 
 def broker_host(text: str) -> str:
     """Return a broker's IP address or host name (not resolved: the broker may be down)."""
-    word = text.strip()
-    if word.startswith("[") and word.endswith("]"):
-        word = word[1:-1]
-    try:
-        return str(ipaddress.ip_address(word))
-    except ValueError:
-        pass
-    if not word or _NUMERIC.fullmatch(word) or ":" in word:
-        raise ValueError(f"{shown(word)} is not a valid IP address")
-    if len(word) > 253 or not _HOSTNAME.fullmatch(word):
-        raise ValueError(f"{shown(word)} is neither an IP address nor a host name")
-    return word
+    return ip_or_host_name(text, underscore=True)
 
 
 def topic(text: str) -> str:
