@@ -32,6 +32,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_port(port: int, timeout: float = 30.0) -> None:
+    """Wait until 127.0.0.1:port accepts a connection."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
 def wait_ready(port: int, ups: str = "ups", timeout: float = 60.0) -> None:
     """Wait until the server answers ``GET VAR <ups> ups.status`` with a value."""
     deadline = time.monotonic() + timeout

@@ -40,14 +40,8 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nutservers import ROOT, free_port, rss_kib, wait_port
 
 
 def seq_file(index: int, period: float, filler: int) -> str:
@@ -75,26 +69,6 @@ def write_config(confdir: Path, ups: int, period: float, filler: int, nut_port: 
     (confdir / "upsd.conf").write_text(f"LISTEN 127.0.0.1 {nut_port}\nMAXAGE 30\n")
     (confdir / "pynutd.conf").write_text(
         f"[web]\nlisten = 127.0.0.1\nport = {web_port}\n\n[log]\ntelemetry_interval = 3600\n")
-
-
-def wait_port(port: int, timeout: float = 20.0) -> None:
-    """Wait until 127.0.0.1:port accepts connections."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"pynutd did not listen on {port}")
-
-
-def rss_kib(pid: int) -> int:
-    """Resident set size of ``pid`` in KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def slow_client(port: int, request: bytes) -> socket.socket:
