@@ -6,8 +6,8 @@ client sees is upsd's; extra words are ignored.
 
 from __future__ import annotations
 
+from pynutd import SERVER_INFO, UPSD_VERSION
 from pynutd.nut.errors import ErrCode, NutError
-from pynutd.nut.misc import SERVER_INFO, UPSD_VERSION
 from pynutd.nut.session import NutSession
 from pynutd.nut.wire import quoted
 

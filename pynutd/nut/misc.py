@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from pynutd import __version__
+from pynutd import PROTOCOL_VERSION, SERVER_INFO
 from pynutd.nut import auth
 from pynutd.nut.errors import ErrCode, NutError
 from pynutd.nut.session import NutSession
@@ -17,12 +17,7 @@ from pynutd.printable import escape
 
 log = logging.getLogger(__name__)
 
-# The upsd release whose behaviour pynutd reproduces; clients read it from
-# VER (WinNUT takes the fifth word) and server.version.
-UPSD_VERSION = "2.8.0"
-SERVER_INFO = f"Network UPS Tools upsd {UPSD_VERSION} - pynutd {__version__}"
 HELP_TEXT = "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS"
-PROTOCOL_VERSION = "1.3"
 
 
 # VER

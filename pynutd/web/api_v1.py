@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynutd import __version__
+from pynutd import PROTOCOL_VERSION, SERVER_INFO
 from pynutd.ups import Availability, Snapshot, Variable
 from pynutd.web import views
 from pynutd.web.context import WebContext
@@ -24,10 +24,6 @@ from pynutd.web.http import ApiError, ApiRequest, Route, path
 FLAGS = {"true": True, "1": True, "false": False, "0": False}
 # PeaNUT's upsStatus.DEVICE_UNREACHABLE (src/common/constants.ts).
 DEVICE_UNREACHABLE = "Device Unreachable"
-# The NUT port's VER and NETVER replies (pynutd.nut.misc, which the web side
-# may not import: the import contract in setup.cfg); a test keeps them equal.
-NUT_VER = f"Network UPS Tools upsd 2.8.0 - pynutd {__version__}"
-NUT_NETVER = "1.3"
 
 
 def _flag(req: ApiRequest, name: str) -> bool:
@@ -181,12 +177,12 @@ def ping(ctx: WebContext, req: ApiRequest) -> str:
 
 def version(ctx: WebContext, req: ApiRequest) -> list[str]:
     """GET /api/v1/version: the NUT server's VER, one per server as PeaNUT lists them."""
-    return [NUT_VER]
+    return [SERVER_INFO]
 
 
 def netversion(ctx: WebContext, req: ApiRequest) -> list[str]:
     """GET /api/v1/netversion: the NUT server's NETVER, one per server."""
-    return [NUT_NETVER]
+    return [PROTOCOL_VERSION]
 
 
 def _server(ctx: WebContext, req: ApiRequest) -> str:
