@@ -88,7 +88,7 @@ def description(ctx: WebContext, req: ApiRequest) -> str:
 def var_value(ctx: WebContext, req: ApiRequest) -> str:
     """GET /api/v1/devices/{ups}/var/{name}: the value as a string."""
     snap, var = _var(ctx, req)
-    return views.served_value(snap, var)
+    return snap.served_value(var)
 
 
 def var_description(ctx: WebContext, req: ApiRequest) -> str:

@@ -25,18 +25,11 @@ def typed(var: Variable) -> int | float | str:
     return var.value
 
 
-def served_value(snap: Snapshot, var: Variable) -> str:
-    """Return the value NUT clients see (``FSD`` prefixed to ups.status)."""
-    if snap.fsd and var.name.lower() == "ups.status":
-        return f"FSD {var.value}"
-    return var.value
-
-
 def flat_vars(snap: Snapshot) -> dict[str, int | float | str]:
     """Return ``{"battery.charge": 100, ...}``, sorted as upsd lists them."""
     out: dict[str, int | float | str] = {}
     for var in snap.variables:
-        value = served_value(snap, var)
+        value = snap.served_value(var)
         out[var.name] = typed(Variable(var.name, value, var.spec))
     return out
 
@@ -47,7 +40,7 @@ def var_info(snap: Snapshot, var: Variable, description: str | None) -> dict[str
     """Return everything about one variable (``/var/{name}/info``)."""
     return {
         "name": var.name,
-        "value": served_value(snap, var),
+        "value": snap.served_value(var),
         "description": description or DESC_UNAVAILABLE,
         "type": var.spec.type_words(),
         "rw": var.spec.rw,
