@@ -59,7 +59,8 @@ class VirtualHidUps:
         self.strings = {int(k): v for k, v in strings.items() if k.isdigit()}
         self.clock = clock
         desc = parse(descriptor)
-        names = dict(subdriver_for(vendor_id, product_id, True).usages)
+        names = dict(subdriver_for(vendor_id, product_id, True, manufacturer=self.manufacturer,
+                                   product=self.product).usages)
         self.model = HidUpsModel(desc, reports, names, scenario, timescale)
         self.lock = threading.Lock()
         self.is_open = False

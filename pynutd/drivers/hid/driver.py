@@ -130,7 +130,9 @@ class UsbHidDriver:
             raise DeviceError(f"bad report descriptor: {exc}") from None
         if not desc.fields:
             raise DeviceError("the device returned no usable report descriptor")
-        sub = subdriver_for(backend.vendor_id, backend.product_id, self.forced)
+        sub = subdriver_for(backend.vendor_id, backend.product_id, self.forced,
+                            manufacturer=backend.manufacturer, product=backend.product,
+                            serial=backend.serial)
         self.map = bind(sub, apply_fixes(desc, sub, backend.product_id), backend.product_id,
                         backend.vendor_id)
         if backend.product_id in sub.pollonly_products:

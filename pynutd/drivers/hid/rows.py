@@ -96,7 +96,25 @@ class FieldFix:
     when_same_range_as: str | None = None
 
 
-Claim = Callable[[int, int, bool], bool]
+@dataclass(frozen=True, slots=True)
+class DeviceIdent:
+    """What a claim function may look at: the identity NUT's ``HIDDevice_t`` carries.
+
+    ``manufacturer`` and ``product`` are the USB strings (``hd->Vendor``,
+    ``hd->Product``), which several NUT claim functions test (vendor 06da is
+    claimed by more than one subdriver).  ``forced`` is set when ups.conf
+    gives ``productid``, accepting product IDs a table does not list.
+    """
+
+    vendor_id: int
+    product_id: int
+    manufacturer: str | None = None
+    product: str | None = None
+    serial: str | None = None
+    forced: bool = False
+
+
+Claim = Callable[[DeviceIdent], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,17 +162,17 @@ class Subdriver:
     claim: Claim | None = None
     layouts: tuple[FixedLayout, ...] = ()
 
-    def claims(self, vendor_id: int, product_id: int, forced: bool) -> bool:
+    def claims(self, ident: DeviceIdent) -> bool:
         """Return whether this table serves the device (NUT's claim).
 
-        ``forced`` (ups.conf ``productid`` given) accepts product IDs the
-        table does not list.
+        ``ident.forced`` (ups.conf ``productid`` given) accepts product IDs
+        the table does not list.
         """
         if self.claim is not None:
-            return self.claim(vendor_id, product_id, forced)
-        if vendor_id not in self.vendor_ids:
+            return self.claim(ident)
+        if ident.vendor_id not in self.vendor_ids:
             return False
-        return forced or not self.products or product_id in self.products
+        return ident.forced or not self.products or ident.product_id in self.products
 
     def scale_for(self, product_id: int) -> Mapping[str, float]:
         """Return the scale factors for one product ID."""

@@ -12,7 +12,7 @@ test-case-name: tests.test_hid_driver
 
 from __future__ import annotations
 
-from pynutd.drivers.hid.rows import Subdriver
+from pynutd.drivers.hid.rows import DeviceIdent, Subdriver
 from pynutd.drivers.hid.vendors.apc import APC
 from pynutd.drivers.hid.vendors.cyberpower import CYBERPOWER
 from pynutd.drivers.hid.vendors.generic import GENERIC
@@ -21,13 +21,17 @@ from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 SUBDRIVERS: tuple[Subdriver, ...] = (TRIPPLITE, APC, CYBERPOWER, GENERIC)
 
 
-def subdriver_for(vendor_id: int, product_id: int, forced: bool = False) -> Subdriver:
+def subdriver_for(vendor_id: int, product_id: int, forced: bool = False, *,
+                  manufacturer: str | None = None, product: str | None = None,
+                  serial: str | None = None) -> Subdriver:
     """Return the table for a device: the first in :data:`SUBDRIVERS` that claims it.
 
     ``forced`` (ups.conf ``productid`` given) accepts product IDs a vendor
-    table does not list, as NUT does for unknown Tripp Lite models.
+    table does not list, as NUT does for unknown Tripp Lite models; the USB
+    strings are there for the claim functions that test them.
     """
-    return next(table for table in SUBDRIVERS if table.claims(vendor_id, product_id, forced))
+    ident = DeviceIdent(vendor_id, product_id, manufacturer, product, serial, forced)
+    return next(table for table in SUBDRIVERS if table.claims(ident))
 
 
-__all__ = ["SUBDRIVERS", "Subdriver", "subdriver_for"]
+__all__ = ["SUBDRIVERS", "DeviceIdent", "Subdriver", "subdriver_for"]

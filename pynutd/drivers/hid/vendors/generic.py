@@ -17,6 +17,7 @@ from pynutd.drivers.hid.converters import (
     string_index,
 )
 from pynutd.drivers.hid.rows import (
+    DeviceIdent,
     SEMI,
     STATIC,
     HidStatus,
@@ -30,7 +31,7 @@ from pynutd.drivers.hid.rows import (
 )
 
 
-def any_device(vendor_id: int, product_id: int, forced: bool) -> bool:
+def any_device(ident: DeviceIdent) -> bool:
     """Claim every device: the generic table is the registry's last resort."""
     return True
 
