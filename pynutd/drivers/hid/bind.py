@@ -116,7 +116,7 @@ class DeviceMap:
         for row, feat in self.status:
             f = inputs.get(feat.path)
             if f is not None:
-                flags[row.flag] = bool(f.decode(data)) != row.inverted
+                flags[row.flag] = row.active(f.decode(data))
         rows = [(row, inputs[feat.path]) for row, feat in self.variables if feat.path in inputs]
         return self.read(rows, {data[0]: data}, ctx)
 
@@ -130,7 +130,7 @@ class DeviceMap:
         for row, f in rows:
             buf = reports.get(f.report_id)
             if buf is not None:
-                flags[row.flag] = bool(f.decode(buf)) != row.inverted
+                flags[row.flag] = row.active(f.decode(buf))
 
     def specs(self) -> dict[str, VarSpec]:
         """Return the RW/STRING types of the writable variables."""

@@ -67,6 +67,13 @@ class HidStatus:
     flag: str
     quick: bool = False
     inverted: bool = False
+    # Nonzero: the field is a bit set and the flag is bit ``mask`` of its
+    # value (Belkin's PowerStatus/BatteryStatus words), not the whole value.
+    mask: int = 0
+
+    def active(self, value: int) -> bool:
+        """Return the flag's state for a field's logical ``value``."""
+        return bool(value & self.mask if self.mask else value) != self.inverted
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +168,8 @@ class Subdriver:
     pollonly_products: tuple[int, ...] = ()    # interrupt pipe known broken
     claim: Claim | None = None
     layouts: tuple[FixedLayout, ...] = ()
+    # ups.mfr when the device has no manufacturer string (NUT's format_mfr default)
+    mfr_default: str | None = None
 
     def claims(self, ident: DeviceIdent) -> bool:
         """Return whether this table serves the device (NUT's claim).
