@@ -138,6 +138,8 @@ class UsbHidDriver:
         if backend.product_id in sub.pollonly_products:
             self.pollonly = True
         self.values = identity_values(backend, sub.name)
+        if sub.mfr_default and "ups.mfr" not in self.values:
+            self.values["ups.mfr"] = sub.mfr_default
         for row in self.map.absent:
             key = {"ups.delay.start": "ondelay", "ups.delay.shutdown": "offdelay"}.get(row.var)
             self.values[row.var] = strtol(self.section.get(key or "", row.default) or "0")
