@@ -16,9 +16,10 @@ from pynutd.drivers.hid.rows import DeviceIdent, Subdriver
 from pynutd.drivers.hid.vendors.apc import APC
 from pynutd.drivers.hid.vendors.cyberpower import CYBERPOWER
 from pynutd.drivers.hid.vendors.generic import GENERIC
+from pynutd.drivers.hid.vendors.liebert import LIEBERT
 from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 
-SUBDRIVERS: tuple[Subdriver, ...] = (TRIPPLITE, APC, CYBERPOWER, GENERIC)
+SUBDRIVERS: tuple[Subdriver, ...] = (TRIPPLITE, APC, CYBERPOWER, LIEBERT, GENERIC)
 
 
 def subdriver_for(vendor_id: int, product_id: int, forced: bool = False, *,
