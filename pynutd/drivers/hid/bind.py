@@ -12,6 +12,7 @@ test-case-name: tests.test_hid_golden
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -90,6 +91,9 @@ class DeviceMap:
              reports: Mapping[int, bytes], ctx: Context) -> dict[str, str]:
         """Decode ``rows`` from report buffers into NUT variables."""
         values: dict[str, str] = {}
+        # Converters see this read's values before older ones, as NUT's
+        # dstate holds what the walk has set so far.
+        ctx = Context(ctx.strings, ctx.scales, ChainMap(values, dict(ctx.values)), ctx.state)
         for row, f in rows:
             buf = reports.get(f.report_id)
             if buf is None:
@@ -116,12 +120,13 @@ class DeviceMap:
         for row, feat in self.status:
             f = inputs.get(feat.path)
             if f is not None:
-                flags[row.flag] = row.active(f.decode(data))
+                _set_flag(row, f, data, flags, ctx)
         rows = [(row, inputs[feat.path]) for row, feat in self.variables if feat.path in inputs]
         return self.read(rows, {data[0]: data}, ctx)
 
     def read_flags(self, rows: Iterable[tuple[HidStatus, HidField]],
-                   reports: Mapping[int, bytes], flags: dict[str, bool]) -> None:
+                   reports: Mapping[int, bytes], flags: dict[str, bool],
+                   ctx: Context | None = None) -> None:
         """Update the internal status flags from report buffers.
 
         Rows are applied in table order and a later row feeding the same
@@ -130,7 +135,7 @@ class DeviceMap:
         for row, f in rows:
             buf = reports.get(f.report_id)
             if buf is not None:
-                flags[row.flag] = row.active(f.decode(buf))
+                _set_flag(row, f, buf, flags, ctx)
 
     def specs(self) -> dict[str, VarSpec]:
         """Return the RW/STRING types of the writable variables."""
@@ -162,6 +167,18 @@ class DeviceMap:
             if row.var.lower() == key and row.rw:
                 return row, f
         return None
+
+
+def _set_flag(row: HidStatus, f: HidField, buf: bytes, flags: dict[str, bool],
+              ctx: Context | None) -> None:
+    """Apply one status row: its converter's "flag"/"!flag", else its bit test."""
+    if row.convert is None:
+        flags[row.flag] = row.active(f.decode(buf))
+        return
+    text = row.convert(f.to_physical(f.decode(buf)),
+                       ctx or Context(lambda index: None, {}, {}), flags)
+    if text:
+        flags[text.lstrip("!")] = not text.startswith("!")
 
 
 def bind(sub: Subdriver, desc: ReportDescriptor, product_id: int = 0,

@@ -12,16 +12,21 @@ test-case-name: tests.test_hid_tables
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 
 class Context:
     """What converters may consult: device strings and scale factors."""
 
     def __init__(self, strings: Callable[[int], str | None],
-                 scales: Mapping[str, float], values: Mapping[str, str]) -> None:
+                 scales: Mapping[str, float], values: Mapping[str, str],
+                 state: dict[str, Any] | None = None) -> None:
         self.strings = strings
         self.scales = scales
         self.values = values
+        # Per-device memory a subdriver's converters keep between polls
+        # (NUT's subdrivers keep it in globals: MGE's ABM mode, model type).
+        self.state: dict[str, Any] = {} if state is None else state
 
 
 Converter = Callable[[float, Context], "str | None"]

@@ -85,6 +85,7 @@ class UsbHidDriver:
         self.strings: dict[int, str | None] = {}
         self.values: dict[str, str] = {}
         self.flags: dict[str, bool] = {}
+        self.state: dict[str, Any] = {}   # the subdriver converters' memory (Context.state)
         self.raw_descriptor = b""
         self.dirty = True
 
@@ -138,11 +139,15 @@ class UsbHidDriver:
         if backend.product_id in sub.pollonly_products:
             self.pollonly = True
         self.values = identity_values(backend, sub.name)
+        self.state = {}
         if sub.mfr_default and "ups.mfr" not in self.values:
             self.values["ups.mfr"] = sub.mfr_default
         for row in self.map.absent:
             key = {"ups.delay.start": "ondelay", "ups.delay.shutdown": "offdelay"}.get(row.var)
-            self.values[row.var] = strtol(self.section.get(key or "", row.default) or "0")
+            # Only the delays are numbers; other HU_FLAG_ABSENT rows keep
+            # their text (MGE's outlet.desc "Main Outlet").
+            self.values[row.var] = (strtol(self.section.get(key, row.default) or "0") if key
+                                    else row.default)
         self.dirty = True
         yield self._poll([STATIC, SEMI, FULL, QUICK], quick_only=False)
         log.info("[%s] %s %04x:%04x, %s, %d variables", self.section.name,
@@ -198,9 +203,10 @@ class UsbHidDriver:
                 self.flags.update(layout.flags(replies))
         rows = dmap.rows(tiers)
         yield self._load_strings(backend, rows)
-        ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), self.values)
+        ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), self.values,
+                      self.state)
         self.values.update(dmap.read(rows, self.reports, ctx))
-        dmap.read_flags(dmap.status_rows(quick_only), self.reports, self.flags)
+        dmap.read_flags(dmap.status_rows(quick_only), self.reports, self.flags, ctx)
         apply_status(self.values, self.flags)
         if SEMI in tiers:
             self.dirty = False
@@ -215,7 +221,8 @@ class UsbHidDriver:
             reports = yield self.runner.run(drain_input, backend, INTERRUPT_SIZE)
         except OSError as exc:
             raise DeviceError(f"interrupt read failed: {exc}") from None
-        ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), self.values)
+        ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), self.values,
+                      self.state)
         for data in reports:
             self.values.update(dmap.read_input(data, ctx, self.flags))
         apply_status(self.values, self.flags)

@@ -17,7 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from pynutd.drivers.hid.converters import Converter
+from pynutd.drivers.hid.converters import Context, Converter
+
+# (physical value, context, current flags) -> "flag", "!flag" or None
+StatusConverter = Callable[[float, Context, Mapping[str, bool]], "str | None"]
 
 STATIC, SEMI, FULL, QUICK = "static", "semi", "full", "quick"
 
@@ -60,7 +63,11 @@ class HidStatus:
 
     ``inverted`` flags are set when the bit is 0 (NUT's ``off`` and
     ``nobattery``).  Flags are read by
-    :func:`pynutd.drivers.hid.status.status_text`.
+    :func:`pynutd.drivers.hid.status.status_text`.  ``convert``, when
+    given, replaces the bit test: it returns the flag to set, ``!flag`` to
+    clear one, or None to leave the flags alone (NUT's "BOOL" rows whose
+    lookup is a function, e.g. MGE's battery-monitoring rules).  A flag
+    named ``alarm:TEXT`` puts TEXT in ``ups.alarm`` (NUT's "ups.alarm" rows).
     """
 
     path: str
@@ -70,6 +77,7 @@ class HidStatus:
     # Nonzero: the field is a bit set and the flag is bit ``mask`` of its
     # value (Belkin's PowerStatus/BatteryStatus words), not the whole value.
     mask: int = 0
+    convert: StatusConverter | None = None
 
     def active(self, value: int) -> bool:
         """Return the flag's state for a field's logical ``value``."""

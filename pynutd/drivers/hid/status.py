@@ -45,7 +45,10 @@ def status_text(flags: Mapping[str, bool]) -> tuple[str, str | None, str | None]
         tokens.append("OFF")
     if on("cal"):
         tokens.append("CAL")
-    alarms = [text for flag, text in ALARMS if on(flag)]
+    # A subdriver's own alarm rows first: NUT sets them during the walk,
+    # before ups_alarm_set adds the flag-based ones.
+    alarms = [flag[6:] for flag, lit in flags.items() if lit and flag.startswith("alarm:")]
+    alarms += [text for flag, text in ALARMS if on(flag)]
     alarm = " ".join(alarms) if alarms else None
     status = " ".join(tokens)
     reason = ("input voltage out of range" if on("vrange") else
