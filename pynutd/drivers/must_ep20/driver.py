@@ -16,7 +16,9 @@ default 30), ``timeout`` (seconds per try, default 0.5, libmodbus' value),
 in five goes unanswered, so four tries lose a poll about once in 300), ``reopen`` (close the port
 after every poll, what one long-running EP20 user found "much more
 stable"), ``dtr`` and ``rts`` (``on``/``off``; left as the port opens them
-unless set).
+unless set).  The unit reports no runtime: ``battery.runtime`` is estimated
+(:mod:`pynutd.drivers.estimated`: ``runtimecal``, ``idleload``,
+``battery_ah``, ``runtime_learn``, ``default.battery.runtime.low``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from twisted.internet.defer import Deferred, ensureDeferred
 from pynutd.config import UpsSection
 from pynutd.control import CommandRejected, CommandUnknown, DeviceError
 from pynutd.drivers.base import Update
+from pynutd.drivers.estimated import EstimatedRuntime, runtime_options
 from pynutd.drivers.modbus.bus import RtuBusProtocol
 from pynutd.drivers.modbus.rtu import (
     ExceptionResponse,
@@ -75,7 +78,7 @@ class MustEp20:
     def __init__(self, opener: Opener, clock: Any, slave: int = DEFAULT_SLAVE,
                  pollinterval: float = 2.0, settingsinterval: float = 30.0,
                  lowbatt: int = 15, timeout: float = 0.5, tries: int = 4,
-                 reopen: bool = False) -> None:
+                 reopen: bool = False, runtime: EstimatedRuntime | None = None) -> None:
         self.opener = opener
         self.clock = clock
         self.slave = slave
@@ -93,6 +96,10 @@ class MustEp20:
         self._tail_supported = True
         self._settings_due = True
         self._writes = 0
+        self._status_time = 0.0
+        # The EP20 reports no runtime: estimate it (learning from discharges
+        # even when ups.conf gives neither runtimecal nor battery_ah).
+        self.runtime = runtime or EstimatedRuntime(runtime_options(_NO_OPTIONS))
 
     # -- Driver interface --------------------------------------------------
 
@@ -194,9 +201,12 @@ class MustEp20:
             regs = await self._read(STATUS_BLOCK, invalid_status)
             self._bat_class = regs[30003]
             self._status = decode_status(regs, self.lowbatt)
+            self._status_time = self.clock.seconds()
         settings, specs = decode_settings(self._settings_regs, self._bat_class)
         values = {**CONSTANTS, **self._status, **settings,
                   "battery.charge.low": str(self.lowbatt)}
+        # The estimate learns once per status read: a settings poll repeats its time.
+        values = self.runtime.apply(self._status_time, values)
         return Update(values, specs, commands=[c.name for c in COMMANDS], replace_all=True)
 
     async def _read_settings(self) -> None:
@@ -251,7 +261,13 @@ def create(section: UpsSection, reactor: Any) -> MustEp20:
         pollinterval=section.get_float("pollinterval", 2.0, minimum=0.5),
         settingsinterval=section.get_float("settingsinterval", 30.0, minimum=1.0),
         lowbatt=lowbatt, timeout=section.get_float("timeout", 0.5, minimum=0.05),
-        tries=tries, reopen=bool(_flag(section, "reopen")))
+        tries=tries, reopen=bool(_flag(section, "reopen")),
+        runtime=EstimatedRuntime(runtime_options(section)))
+
+
+# A section with no options: the estimate's defaults for a driver built directly.
+_NO_OPTIONS = UpsSection(name="ep20", driver="must_ep2000pro", port="", desc=None, options={},
+                         path="", lineno=0)
 
 
 __all__ = ["MustEp20", "create"]
