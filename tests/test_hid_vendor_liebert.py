@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from pynutd.drivers.hid.rows import DeviceIdent
 from pynutd.drivers.hid.vendors import subdriver_for
+from pynutd.drivers.hid.vendors.liebert import LIEBERT
 from tests.hidfakes import FIXTURES, Rig
 
 VI3000RT = "liebert-powerwalker-vi3000rt-06da_ffff.hex"
@@ -59,9 +61,14 @@ def test_vi3000rt_commands_are_the_table_commands() -> None:
     assert rig.command("test.battery.start") == [bytes([0x24, 0x01])]
 
 
-def test_liebert_claims_06da_ffff_but_not_aeg_nor_other_products() -> None:
-    """06da:ffff is Liebert's unless MGE's table takes it; other 06da products need productid."""
-    assert subdriver_for(0x06DA, 0xFFFF, manufacturer="PPC", product="HID UPS").name == (
-        "Phoenixtec/Liebert HID 0.41")
-    assert subdriver_for(0x06DA, 0x0003).name != "Phoenixtec/Liebert HID 0.41"
-    assert subdriver_for(0x06DA, 0x0003, forced=True).name == "Phoenixtec/Liebert HID 0.41"
+def test_liebert_claims_06da_ffff_other_products_only_when_forced() -> None:
+    """06da:ffff goes to Liebert (MGE and iDowell, tried first, want AEG or GoldenMate strings).
+
+    Another 06da product is POSSIBLY_SUPPORTED: claimed only with ``productid``
+    (in the registry iDowell, earlier in NUT's order, takes it first then).
+    """
+    assert subdriver_for(0x06DA, 0xFFFF, manufacturer="PPC", product="HID UPS") is LIEBERT
+    assert subdriver_for(0x06DA, 0x0003) is not LIEBERT
+    assert not LIEBERT.claims(DeviceIdent(0x06DA, 0x0003))
+    assert LIEBERT.claims(DeviceIdent(0x06DA, 0x0003, forced=True))
+    assert not LIEBERT.claims(DeviceIdent(0x10AF, 0x0000, forced=True))

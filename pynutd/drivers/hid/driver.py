@@ -44,7 +44,7 @@ from pynutd.drivers.hid.descriptor import DescriptorError, HidField, parse
 from pynutd.drivers.hid.device import HidBackend, Opener, OpenerFactory, identity_values
 from pynutd.drivers.hid.dumps import dump_texts
 from pynutd.drivers.hid.match import opener_for
-from pynutd.drivers.hid.rows import FULL, QUICK, SEMI, STATIC
+from pynutd.drivers.hid.rows import FULL, QUICK, SEMI, STATIC, DeviceIdent
 from pynutd.drivers.hid.runner import (
     DeviceRunner,
     Executor,
@@ -142,6 +142,10 @@ class UsbHidDriver:
         self.state = {}
         if sub.mfr_default and "ups.mfr" not in self.values:
             self.values["ups.mfr"] = sub.mfr_default
+        if sub.identity is not None:
+            self.values.update(sub.identity(DeviceIdent(
+                backend.vendor_id, backend.product_id, backend.manufacturer, backend.product,
+                backend.serial, self.forced)))
         for row in self.map.absent:
             key = {"ups.delay.start": "ondelay", "ups.delay.shutdown": "offdelay"}.get(row.var)
             # Only the delays are numbers; other HU_FLAG_ABSENT rows keep

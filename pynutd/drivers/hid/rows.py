@@ -178,6 +178,10 @@ class Subdriver:
     layouts: tuple[FixedLayout, ...] = ()
     # ups.mfr when the device has no manufacturer string (NUT's format_mfr default)
     mfr_default: str | None = None
+    # NUT's format_model/format_serial when they do more than copy the USB
+    # string: ups.* values to set over the strings' (APC: the model without
+    # its "FW:" part, which becomes ups.firmware and ups.firmware.aux).
+    identity: Callable[[DeviceIdent], Mapping[str, str]] | None = None
 
     def claims(self, ident: DeviceIdent) -> bool:
         """Return whether this table serves the device (NUT's claim).
