@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from pynutd.drivers.hid.rows import DeviceIdent, Subdriver
 from pynutd.drivers.hid.vendors.apc import APC
+from pynutd.drivers.hid.vendors.belkin import BELKIN
 from pynutd.drivers.hid.vendors.cyberpower import CYBERPOWER
 from pynutd.drivers.hid.vendors.generic import GENERIC
 from pynutd.drivers.hid.vendors.liebert import LIEBERT
 from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 
-SUBDRIVERS: tuple[Subdriver, ...] = (TRIPPLITE, APC, CYBERPOWER, LIEBERT, GENERIC)
+SUBDRIVERS: tuple[Subdriver, ...] = (TRIPPLITE, APC, BELKIN, CYBERPOWER, LIEBERT, GENERIC)
 
 
 def subdriver_for(vendor_id: int, product_id: int, forced: bool = False, *,
