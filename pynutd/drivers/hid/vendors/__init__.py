@@ -16,11 +16,17 @@ from pynutd.drivers.hid.rows import DeviceIdent, Subdriver
 from pynutd.drivers.hid.vendors.apc import APC
 from pynutd.drivers.hid.vendors.belkin import BELKIN
 from pynutd.drivers.hid.vendors.cyberpower import CYBERPOWER
+from pynutd.drivers.hid.vendors.delta_ups import DELTA_UPS
+from pynutd.drivers.hid.vendors.ecoflow import ECOFLOW
 from pynutd.drivers.hid.vendors.generic import GENERIC
+from pynutd.drivers.hid.vendors.idowell import IDOWELL
+from pynutd.drivers.hid.vendors.legrand import LEGRAND
 from pynutd.drivers.hid.vendors.liebert import LIEBERT
+from pynutd.drivers.hid.vendors.salicru import SALICRU
 from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 
-SUBDRIVERS: tuple[Subdriver, ...] = (TRIPPLITE, APC, BELKIN, CYBERPOWER, LIEBERT, GENERIC)
+SUBDRIVERS: tuple[Subdriver, ...] = (TRIPPLITE, APC, BELKIN, CYBERPOWER, DELTA_UPS, ECOFLOW,
+                                   IDOWELL, LEGRAND, LIEBERT, SALICRU, GENERIC)
 
 
 def subdriver_for(vendor_id: int, product_id: int, forced: bool = False, *,
