@@ -150,7 +150,14 @@ def test_telemetry_shape_is_mustmons() -> None:
     body = request(h.site, "GET", "/api/telemetry").json()
     assert list(body) == ["input_voltage", "output_voltage", "battery_voltage", "battery_level",
                           "load_percent", "load_power", "frequency", "input_frequency",
-                          "temperature", "timestamp", "status", "uptime", "alarms"]
+                          "temperature", "timestamp", "status", "uptime",
+                          "battery_soc_percent", "battery_current_a",
+                          "battery_time_remaining_hours", "battery_time_remaining_minutes",
+                          "alarms", "recent_warnings"]
+    # The fixture's battery.runtime is 1800 s: mustmon.py's total hours and minutes.
+    assert (body["battery_time_remaining_hours"], body["battery_time_remaining_minutes"]) == (
+        0.5, 30.0)
+    assert isinstance(body["battery_soc_percent"], float)
     assert all(isinstance(body[k], float) for k in ("input_voltage", "frequency", "temperature"))
     assert all(isinstance(body[k], int) for k in ("battery_level", "load_percent", "load_power"))
     spare = request(h.site, "GET", "/api/telemetry?ups=spare").json()

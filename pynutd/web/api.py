@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pynutd.records.warnings import recent_warnings
 from pynutd.telemetry_json import hms, seed_telemetry
 from pynutd.ups import Availability
 from pynutd.web import api_v1, history_api, stream, writes
@@ -35,7 +36,11 @@ def telemetry(ctx: WebContext, req: ApiRequest) -> Reply:
     available = snap.availability(now, ctx.maxage) is Availability.OK
     alarm = snap.value("ups.alarm")
     alarms = [a["message"] for a in ctx.alert_list(state.name)] + ([alarm] if alarm else [])
-    body = seed_telemetry(snap, now, ctx.started, available, alarms, ctx.tz)
+    if ctx.history is not None:
+        warnings = recent_warnings(ctx.history.recent, state.name)
+    else:   # no event log: the alarms standing now
+        warnings = [(snap.last_update or now, text) for text in alarms]
+    body = seed_telemetry(snap, now, ctx.started, available, alarms, ctx.tz, warnings)
     return Reply(body, headers=CORS, indent=2)
 
 

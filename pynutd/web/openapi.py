@@ -49,7 +49,11 @@ SCHEMAS: dict[str, Any] = {
         "timestamp": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"},
         "status": {"type": "string", "enum": ["online", "battery", "unknown"]},
         "uptime": {"type": "string", "pattern": r"^\d{2,}:\d\d:\d\d$"},
-        "alarms": _arr(STR)}),
+        # mustmon.py's later fields (issue 13.5); 0.0 where the UPS gives no data.
+        "battery_soc_percent": NUM, "battery_current_a": NUM,
+        "battery_time_remaining_hours": NUM, "battery_time_remaining_minutes": NUM,
+        "alarms": _arr(STR),
+        "recent_warnings": _arr(_obj({"timestamp": STR, "message": STR}))}),
     # ``parts`` only when pynutd has optional parts (pynutd.parts): each one's
     # state, "ok" or "off: <why>".
     "Health": _obj({"status": {"type": "string", "enum": ["running"]},
