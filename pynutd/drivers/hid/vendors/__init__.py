@@ -25,8 +25,8 @@ from pynutd.drivers.hid.vendors.liebert import LIEBERT
 from pynutd.drivers.hid.vendors.salicru import SALICRU
 from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 
-SUBDRIVERS: tuple[Subdriver, ...] = (TRIPPLITE, APC, BELKIN, CYBERPOWER, DELTA_UPS, ECOFLOW,
-                                   IDOWELL, LEGRAND, LIEBERT, SALICRU, GENERIC)
+SUBDRIVERS: tuple[Subdriver, ...] = (APC, BELKIN, CYBERPOWER, DELTA_UPS, ECOFLOW, IDOWELL,
+                                   LEGRAND, LIEBERT, SALICRU, TRIPPLITE, GENERIC)
 
 
 def subdriver_for(vendor_id: int, product_id: int, forced: bool = False, *,
