@@ -1,0 +1,91 @@
+"""APC table (apc-hid.c, NUT master): real Back-UPS units through the virtual UPS, APC's quirks."""
+
+from __future__ import annotations
+
+from pynutd.drivers.hid.converters import Context
+from pynutd.drivers.hid.rows import DeviceIdent
+from pynutd.drivers.hid.status import status_text
+from pynutd.drivers.hid.vendors import subdriver_for
+from pynutd.drivers.hid.vendors.apc import APC, apc_date, identity
+from tests.hidfakes import FIXTURES, Rig
+
+BACKUPS500 = "apc-backups500-051d_0002.hex"
+CTX = Context(lambda i: None, {}, {})
+
+# NUT master's apc-hid.c on the reports NUT logged for this Back-UPS 500 (issue #1776): each
+# Path: value through the table's row and format.  battery.mfr.date is APC's own date word
+# (UPS.PowerSummary.APCBattReplaceDate 0x070304), not the HID packed date.
+NUT_VALUES = {
+    "battery.charge": "100",
+    "battery.charge.low": "10",
+    "battery.charge.warning": "50",
+    "battery.mfr.date": "2004/07/03",
+    "battery.runtime": "2580",
+    "battery.type": "PbAc",
+    "battery.voltage.nominal": "12.0",
+    "driver.version.data": "APC HID 0.101",
+    "ups.firmware": "6.5.I",
+    "ups.firmware.aux": " c1",
+    "ups.mfr": "American Power Conversion",
+    "ups.mfr.date": "2004/07/03",
+    "ups.model": "Back-UPS 500",
+    "ups.productid": "0002",
+    "ups.status": "OL",
+    "ups.timer.reboot": "0",
+    "ups.vendorid": "051d",
+}
+
+
+def test_backups500_every_variable_equals_nut() -> None:
+    """The old Back-UPS 500: battery.mfr.date from APCBattReplaceDate, and the rest as NUT.
+
+    battery.voltage (report 0x09) is left out: the published data of that
+    log does not carry the report.
+    """
+    rig = Rig(FIXTURES / BACKUPS500)
+    rig.connect()
+    update = rig.poll()
+    ours = {k: v for k, v in update.values.items() if not k.startswith("device.")}
+    ours.pop("battery.voltage")
+    assert ours == NUT_VALUES
+    assert sorted(update.commands or ()) == ["shutdown.reboot", "test.panel.start",
+                                             "test.panel.stop"]
+
+
+def test_apc_date_is_hex_digits_read_as_decimal() -> None:
+    """0x092501 is 2001/09/25 (the date NUT prints as battery.date for many Back-UPS)."""
+    assert apc_date(0x092501, CTX) == "2001/09/25"
+    assert apc_date(0x102299, CTX) == "1999/10/22"
+    assert apc_date(0, CTX) == "not set"
+
+
+def test_status_flag_and_line_fail_cause_words() -> None:
+    """APCStatusFlag 0 is OFF, 8/16 clear it; APCLineFailCause sets the transfer reason."""
+    by_path = {row.path + row.flag: row for row in APC.status}
+    flag = by_path["UPS.PowerSummary.APCStatusFlagoff"]
+    assert flag.convert is not None
+    assert [flag.convert(v, CTX, {}) for v in (0, 8, 16, 3)] == ["off", "!off", "!off", None]
+    vrange = by_path["UPS.Input.APCLineFailCausevrange"]
+    frange = by_path["UPS.Input.APCLineFailCausefrange"]
+    assert vrange.convert is not None and frange.convert is not None
+    assert [vrange.convert(v, CTX, {}) for v in (0, 1, 9, 7)] == ["!vrange", "vrange", "vrange",
+                                                                   None]
+    assert [frange.convert(v, CTX, {}) for v in (0, 7, 1)] == ["!frange", "frange", None]
+    assert status_text({"online": True, "off": True})[0] == "OL OFF"
+
+
+def test_model_split_at_fw() -> None:
+    """apc_format_model: the model before "FW:", the firmware after, the USB firmware apart."""
+    ident = DeviceIdent(0x051D, 0x0002, product="Back-UPS ES 750 FW:841.I2 .D USB FW:I2")
+    assert identity(ident) == {"ups.model": "Back-UPS ES 750", "ups.firmware": "841.I2 .D",
+                               "ups.firmware.aux": "I2"}
+    assert identity(DeviceIdent(0x051D, 0x0002, product="BK650M2-CH")) == {}
+
+
+def test_claim_product_table_and_pollonly() -> None:
+    """051d products NUT lists are claimed; others only with productid; 5G models poll only."""
+    assert subdriver_for(0x051D, 0x0002) is APC
+    assert subdriver_for(0x051D, 0x0005) is APC
+    assert not APC.claims(DeviceIdent(0x051D, 0x0009))
+    assert APC.claims(DeviceIdent(0x051D, 0x0009, forced=True))
+    assert APC.pollonly_products == (0x0003, 0x0004)
