@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pynutd.drivers.hid.descriptor import INDEX_NODE
 from pynutd.drivers.hid.usages import string_to_path
 
 
@@ -44,22 +45,31 @@ def _signed_item(prefix: int, value: int) -> bytes:
 def build(fields: Sequence[Field], names: Mapping[int, str]) -> tuple[bytes, dict[int, bytes]]:
     """Return (descriptor bytes, report ID -> report bytes) for ``fields``.
 
-    Collections are Logical (0x02), the outermost Application (0x01).
+    Collections are Logical (0x02), the outermost Application (0x01); a
+    ``[n]`` node is made as NUT reads it, by a collection of type 0x80 | n.
     """
     out = bytearray()
     reports: dict[int, bytes] = {}
     for rid, fld in enumerate(fields, start=1):
         path = string_to_path(fld.path, names)
         assert path is not None, f"unknown usage in {fld.path}"
-        for depth, node in enumerate(path[:-1]):
-            out += _item(0x08, node, 4) + _item(0xA0, 0x01 if depth == 0 else 0x02, 1)
+        opened = 0
+        nodes = path[:-1]
+        for i, node in enumerate(nodes):
+            if node & 0xFFFF0000 == INDEX_NODE:
+                continue    # made by the collection before it (type 0x80 | n)
+            nxt = nodes[i + 1] if i + 1 < len(nodes) else 0
+            kind = (0x80 | (nxt & 0x7F) if nxt & 0xFFFF0000 == INDEX_NODE
+                    else 0x01 if i == 0 else 0x02)
+            out += _item(0x08, node, 4) + _item(0xA0, kind, 1)
+            opened += 1
         log_max = (1 << fld.size) - 1 if fld.log_max is None else fld.log_max
         out += _item(0x84, rid, 1) + _signed_item(0x14, fld.log_min)
         out += _signed_item(0x24, log_max) if log_max < (1 << 31) else _item(0x24, log_max, 4)
         out += _item(0x64, fld.unit, 4) + _item(0x54, fld.unit_exp & 0xF, 1)
         out += _item(0x74, fld.size, 1) + _item(0x94, 1, 1)
         out += _item(0x08, path[-1], 4) + _item(0xB0, 0x02, 1)
-        out += b"\xc0" * (len(path) - 1)
+        out += b"\xc0" * opened
         nbytes = (fld.size + 7) // 8
         reports[rid] = bytes([rid]) + (fld.value & ((1 << (8 * nbytes)) - 1)).to_bytes(
             nbytes, "little")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pynutd.drivers.hid.rows import DeviceIdent, Subdriver
 from pynutd.drivers.hid.vendors.apc import APC
+from pynutd.drivers.hid.vendors.arduino import ARDUINO
 from pynutd.drivers.hid.vendors.belkin import BELKIN
 from pynutd.drivers.hid.vendors.cyberpower import CYBERPOWER
 from pynutd.drivers.hid.vendors.delta_ups import DELTA_UPS
@@ -25,7 +26,7 @@ from pynutd.drivers.hid.vendors.liebert import LIEBERT
 from pynutd.drivers.hid.vendors.salicru import SALICRU
 from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 
-SUBDRIVERS: tuple[Subdriver, ...] = (APC, BELKIN, CYBERPOWER, DELTA_UPS, ECOFLOW, IDOWELL,
+SUBDRIVERS: tuple[Subdriver, ...] = (APC, ARDUINO, BELKIN, CYBERPOWER, DELTA_UPS, ECOFLOW, IDOWELL,
                                    LEGRAND, LIEBERT, SALICRU, TRIPPLITE, GENERIC)
 
 

@@ -267,4 +267,5 @@ BELKIN = Subdriver(
     status=STATUS,
     commands=COMMANDS,
     claim=belkin_claim,
+    mfr_default="Belkin",
 )
