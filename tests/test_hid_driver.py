@@ -98,9 +98,9 @@ def test_scan_lists_ups_with_sections() -> None:
     (0x09AE, 0x9999, False, GENERIC.name),      # unknown Tripp Lite PID: not claimed
     (0x09AE, 0x9999, True, "TrippLite HID 0.84"),
     (0x03F0, 0x1FE0, False, GENERIC.name),      # HP only with productid=
-    (0x051D, 0x0002, False, "APC HID 0.98"),
+    (0x051D, 0x0002, False, "APC HID 0.101"),
     (0x0764, 0x0501, False, "CyberPower HID 0.6"),
-    (0x0463, 0xFFFF, False, GENERIC.name),
+    (0x0463, 0xFFFF, False, "MGE HID 1.59"),   # Eaton: MGE HID (mge.py)
 ])
 def test_table_chosen_by_vendor(vid: int, pid: int, forced: bool, name: str) -> None:
     """The vendor table is chosen by vendor ID, unknown products need productid=."""
@@ -201,7 +201,7 @@ def test_product_quirks_skip_report_and_pollonly() -> None:
     # The next row for the same variable takes over (Output.ActivePower, 0x47).
     assert (realpower(normal), realpower(quirky)) == (0x54, 0x47)
     assert 0x54 not in {f.report_id for _, f in quirky.variables + quirky.status}
-    assert subdriver_for(0x051D, 0x0003).pollonly_products == (0x0003,)
+    assert subdriver_for(0x051D, 0x0003).pollonly_products == (0x0003, 0x0004)
 
 
 @pytest.mark.parametrize("fixture", ["tripplite-smart1500lcdt-09ae_3016.hex",

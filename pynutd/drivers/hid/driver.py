@@ -301,6 +301,9 @@ class UsbHidDriver:
         found = self.map.commands.get(name)
         if found is not None:
             cmd, f = found
+            if cmd.encode is not None:
+                return self._write(f, cmd.encode(param or cmd.value, self.values,
+                                                 self.section.get))
             return self._write(f, float(strtol(param if param else cmd.value)))
         if name in ("load.off", "load.on"):
             return self.instcmd(f"{name}.delay", "0")

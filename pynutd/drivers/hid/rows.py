@@ -22,6 +22,9 @@ from pynutd.drivers.hid.converters import Context, Converter
 # (physical value, context, current flags) -> "flag", "!flag" or None
 StatusConverter = Callable[[float, Context, Mapping[str, bool]], "str | None"]
 
+# (argument or default text, current variables, ups.conf option lookup) -> value written
+CommandEncoder = Callable[[str, Mapping[str, str], Callable[[str], "str | None"]], float]
+
 STATIC, SEMI, FULL, QUICK = "static", "semi", "full", "quick"
 
 
@@ -86,11 +89,18 @@ class HidStatus:
 
 @dataclass(frozen=True, slots=True)
 class HidCommand:
-    """An instant command writing ``value`` (or the client's argument) to a path."""
+    """An instant command writing ``value`` (or the client's argument) to a path.
+
+    ``encode``, when given, is NUT's ``nuf()`` of the row's lookup: it turns
+    the client's argument or ``value`` ("" for NUT's NULL default) into the
+    number written, and may consult the current variables and the ups.conf
+    options (PowerCOM's shutdown and startup words).
+    """
 
     name: str
     path: str
     value: str
+    encode: CommandEncoder | None = None
 
 
 @dataclass(frozen=True, slots=True)
