@@ -35,7 +35,9 @@ from pynutd.config import (
     load_users,
 )
 from pynutd.drivers import create_driver
+from pynutd.drivers.estimated import EstimatedRuntime
 from pynutd.drivers.poller import Poller
+from pynutd.drivers.runtime import Sample
 from pynutd.listeners import listen_endpoint
 from pynutd.logfile import LogFile
 from pynutd.mdns import Advertiser, wanted
@@ -194,6 +196,7 @@ class PynutdService(MultiService):
             self._add_part("log-file", logfile.open, logfile.close)
         self.history = HistoryService(self.registry, cfg.history, self.reactor,
                                       cfg.upsd.maxage, self.reactor, run)
+        self.history.when_open.append(self._teach_runtimes)
         notify = spawn_notifier(self.reactor, cfg.alerts.notifycmd) if cfg.alerts.notifycmd \
             else None
         self.alerts = AlertEngine(self.registry, cfg.alerts, self.reactor, notify)
@@ -205,6 +208,16 @@ class PynutdService(MultiService):
               self.history.stop_sampling).setServiceParent(self)
         self._add_part("history", self.history.open, self.history.close)
         Hooks("telemetry-log", telemetry.start, telemetry.stop).setServiceParent(self)
+
+    def _teach_runtimes(self) -> None:
+        """Each estimated battery.runtime learns the discharges the history database holds."""
+        for service in self.pollers.values():
+            runtime = getattr(service.poller.driver, "runtime", None)
+            if isinstance(runtime, EstimatedRuntime):
+                d = self.history.discharges(service.poller.state.name)
+                d.addCallback(_learn, runtime)
+                d.addErrback(lambda f: log.warning("history: discharges not read: %s",
+                                                   f.getErrorMessage()))
 
     def _add_web(self) -> None:
         web = self.config.web
@@ -281,6 +294,10 @@ class PynutdService(MultiService):
         service.disownServiceParent()
         self.registry.remove(key)
         self.factory.kick_logins(key)
+
+
+def _learn(rows: list[tuple[float, bool, float, float]], runtime: EstimatedRuntime) -> None:
+    runtime.learn(Sample(*row) for row in rows)
 
 
 def make_service(config: Config, reactor: Any,

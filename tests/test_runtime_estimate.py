@@ -176,3 +176,44 @@ def test_bad_options_name_their_line(key: str, value: str) -> None:
         create(section(**{key: value}), Clock())
     assert str(info.value).startswith("/etc/nut/ups.conf:7: [ep20] "), str(info.value)
     assert "Traceback" not in str(info.value)
+
+
+def test_learning_from_the_history_database() -> None:
+    """The recorded outage, polled into a UPS and sampled into the history database,
+    comes back as the rows the estimate learns from (and the same energy)."""
+    from twisted.internet.defer import maybeDeferred
+
+    from pynutd.config import HistoryConfig
+    from pynutd.records.history import HistoryService
+    from pynutd.ups import UpsRegistry, UpsState
+
+    clock = Clock()
+    clock.advance(1_700_000_000)
+    registry = UpsRegistry()
+    state = UpsState("ep20")
+    registry.add(state)
+    history = HistoryService(registry, HistoryConfig(interval=5.0), clock, 15, run=maybeDeferred)
+    history.startService()
+    try:
+        rows = curve("outage")
+        start = clock.seconds()
+        for row in rows:
+            clock.advance(start + float(row["t"]) - clock.seconds())
+            state.update({k: row[k] for k in ("ups.status", "battery.charge", "ups.realpower")},
+                         clock.seconds())
+            history.sample()
+        history.flush()
+        found: list[list[tuple[float, bool, float, float]]] = []
+        history.discharges("ep20").addCallback(found.append)
+        assert len(found) == 1 and len(found[0]) > 400
+        assert sum(1 for r in found[0] if r[1]) == sum(1 for r in rows if "OB" in r["ups.status"])
+        runtime = EstimatedRuntime(runtime_options(section()))
+        runtime.learn(Sample(*r) for r in found[0])
+        assert runtime.estimator.learner.full_energy() == pytest.approx(95, rel=0.05)
+        values = {"ups.status": "OL", "battery.charge": "100", "ups.realpower": "150"}
+        assert runtime.apply(clock.seconds(), values)[PARAMETER] == "history"
+        off = EstimatedRuntime(runtime_options(section(runtime_learn="off")))
+        off.learn(Sample(*r) for r in found[0])
+        assert "battery.runtime" not in off.apply(clock.seconds(), values)
+    finally:
+        history.stopService()

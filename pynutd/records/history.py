@@ -29,6 +29,7 @@ from pynutd.config import HistoryConfig
 from pynutd.loops import start_loop
 from pynutd.records.db import HistoryDB, LogEntry
 from pynutd.records.dbthread import Runner, open_database, threaded_runner
+from pynutd.records.discharges import Row, discharge_rows
 from pynutd.records.events import EventDeriver
 from pynutd.records.queue import HistoryQueue
 from pynutd.ups import UpsRegistry
@@ -68,6 +69,8 @@ class HistoryService(Service):
         self.events = EventDeriver(registry, clock, maxage, self.add)
         self._rolled = 0.0
         self._loops: list[LoopingCall] = []
+        # Called each time the database opens (a runtime estimate reads its discharges).
+        self.when_open: list[Callable[[], object]] = []
 
     # -- life cycle --------------------------------------------------------
     #
@@ -121,6 +124,11 @@ class HistoryService(Service):
             self.db = db
             if self._loops:   # sampling already runs: apply the retention now, not in a minute
                 self.maintain()
+            for hook in self.when_open:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("history: a hook failed after the database opened")
 
         def failed(failure: Failure) -> Failure:
             self._stop_pool()
@@ -160,6 +168,13 @@ class HistoryService(Service):
                 listener(entry)
             except Exception:
                 log.exception("history listener failed")
+
+    def discharges(self, ups: str) -> Deferred[list[Row]]:
+        """The raw-retention window's (time, on battery, charge, load W) rows of ``ups``."""
+        if self.db is None:
+            return succeed([])
+        now = self.clock.seconds()
+        return self.run(discharge_rows, self.db, ups, now - self.config.raw_retention, now)
 
     def sample(self) -> None:
         """Queue one row per key variable of every UPS that polled since last time."""
