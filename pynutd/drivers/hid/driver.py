@@ -133,7 +133,7 @@ class UsbHidDriver:
             raise DeviceError("the device returned no usable report descriptor")
         sub = subdriver_for(backend.vendor_id, backend.product_id, self.forced,
                             manufacturer=backend.manufacturer, product=backend.product,
-                            serial=backend.serial)
+                            serial=backend.serial, name=self.section.get("subdriver"))
         self.map = bind(sub, apply_fixes(desc, sub, backend.product_id), backend.product_id,
                         backend.vendor_id)
         if backend.product_id in sub.pollonly_products:

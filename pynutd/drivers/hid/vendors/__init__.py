@@ -12,6 +12,8 @@ test-case-name: tests.test_hid_driver
 
 from __future__ import annotations
 
+import re
+
 from pynutd.drivers.hid.rows import DeviceIdent, Subdriver
 from pynutd.drivers.hid.vendors.apc import APC
 from pynutd.drivers.hid.vendors.arduino import ARDUINO
@@ -33,15 +35,40 @@ SUBDRIVERS: tuple[Subdriver, ...] = (MGE, APC, ARDUINO, BELKIN, CYBERPOWER, DELT
 
 def subdriver_for(vendor_id: int, product_id: int, forced: bool = False, *,
                   manufacturer: str | None = None, product: str | None = None,
-                  serial: str | None = None) -> Subdriver:
+                  serial: str | None = None, name: str | None = None) -> Subdriver:
     """Return the table for a device: the first in :data:`SUBDRIVERS` that claims it.
 
     ``forced`` (ups.conf ``productid`` given) accepts product IDs a vendor
     table does not list, as NUT does for unknown Tripp Lite models; the USB
-    strings are there for the claim functions that test them.
+    strings are there for the claim functions that test them.  ``name``
+    (ups.conf ``subdriver``) picks a table by name first, whatever claims.
     """
+    named = by_name(name) if name else None
+    if named is not None:
+        return named
     ident = DeviceIdent(vendor_id, product_id, manufacturer, product, serial, forced)
     return next(table for table in SUBDRIVERS if table.claims(ident))
 
 
-__all__ = ["SUBDRIVERS", "DeviceIdent", "Subdriver", "subdriver_for"]
+def by_name(name: str) -> Subdriver | None:
+    """Return the table ups.conf ``subdriver = NAME`` means, or None.
+
+    As usbhid-ups: the exact name ("MGE HID 1.59"), else the first whose
+    name the case-insensitive regular expression matches whole, else with
+    ``.*`` appended ("mge" finds "MGE HID 1.59").
+    """
+    for table in SUBDRIVERS:
+        if table.name == name:
+            return table
+    for pattern in (name, name + ".*"):
+        try:
+            regex = re.compile(pattern, re.IGNORECASE)
+        except re.error:
+            return None
+        found = next((table for table in SUBDRIVERS if regex.fullmatch(table.name)), None)
+        if found is not None:
+            return found
+    return None
+
+
+__all__ = ["SUBDRIVERS", "DeviceIdent", "Subdriver", "by_name", "subdriver_for"]
