@@ -60,7 +60,8 @@ def test_path_round_trip() -> None:
     assert path == (0x00840004, 0x00840024, 0x00840002, 0x008500D0)
     assert path_to_string(path, {}) == "UPS.PowerSummary.PresentStatus.ACPresent"
     assert string_to_path("UPS.ff860061", {}) == (0x00840004, 0xFF860061)
-    assert string_to_path("UPS.NoSuchThing", {}) is None
+    assert string_to_path("UPS.NoSuchThing", {}) == (0x00840004,)   # left out, as NUT
+    assert string_to_path("NoSuchThing", {}) is None
     assert path_to_string((0x00840004, 0x00FF0001), {}) == "UPS.[1]"
 
 

@@ -59,7 +59,7 @@ class HidUpsModel:
                 reports.get(rid) or bytes([rid]) + bytes(desc.report_length(rid) - 1))
         for rid in desc.report_ids(INPUT):
             src = reports.get(rid) or bytes([rid])
-            buf = bytearray(src) + bytearray(max(0, desc.report_length(rid, INPUT) - len(src)))
+            buf = bytearray(src) + bytearray(max(0, desc.report_length(rid) - len(src)))
             self.buffers[(rid, INPUT)] = buf
         self.paths = {f: path_to_string(f.path, names) for f in desc.fields
                       if f.kind in (FEATURE, INPUT)}

@@ -9,9 +9,12 @@ for the same device:
   with the *path* of enclosing collection usages plus its own usage
   (``UPS.PowerSummary.RemainingCapacity``); a vendor collection type
   (>= 0x80) adds an index node ``0x00ff0000 | (type & 0x7f)`` (NUT's ``[1]``);
-* usages are consumed one per element and the last one repeats; elements
-  with no usage at all (padding) give no field but still take bits;
-* bit offsets count per (report ID, report kind), after the ID byte;
+* usages are consumed one per element and, as NUT's usage stack, do not
+  repeat: elements past the last usage, and padding, give no field but
+  still take bits;
+* bit offsets count per (report ID, report kind), after the ID byte, in
+  NUT's 8-bit counters; a report's length is the same for every kind;
+* Push/Pop and Usage Minimum/Maximum are ignored, as hidparser.c does;
 * Logical Maximum below Logical Minimum is re-read as unsigned (NUT's
   "assumed LogMax" hack for APC firmware);
 * decoding masks, sign-extends (only when LogMin < 0) and clamps;
@@ -138,18 +141,25 @@ class HidField:
 
 @dataclass(frozen=True, slots=True)
 class ReportDescriptor:
-    """A parsed descriptor: its fields in descriptor order and report sizes."""
+    """A parsed descriptor: its fields in descriptor order and report lengths.
+
+    ``replen`` is NUT's ``HIDDesc_t.replen``: per report ID, the bytes its
+    elements reach, whatever their kind (input, output and feature reports
+    with one ID share one buffer length in libhid.c); ``kinds`` the
+    (report ID, kind) pairs the descriptor declares.
+    """
 
     fields: tuple[HidField, ...]
-    bits: dict[tuple[int, str], int] = field(default_factory=dict)
+    replen: dict[int, int] = field(default_factory=dict)
+    kinds: frozenset[tuple[int, str]] = frozenset()
 
-    def report_length(self, report_id: int, kind: str = FEATURE) -> int:
-        """Return the declared length in bytes of a report, ID byte included."""
-        return (self.bits.get((report_id, kind), 0) + 7) // 8 + 1
+    def report_length(self, report_id: int) -> int:
+        """Return the bytes libhid asks for a report: ``replen`` plus the ID byte."""
+        return self.replen.get(report_id, 0) + 1
 
     def report_ids(self, kind: str = FEATURE) -> list[int]:
         """Return the report IDs of ``kind``, sorted."""
-        return sorted(rid for rid, k in self.bits if k == kind)
+        return sorted(rid for rid, k in self.kinds if k == kind)
 
     def find(self, path: Iterable[int], kind: str = FEATURE) -> HidField | None:
         """Return the first field of ``kind`` whose path starts with ``path``.
@@ -175,8 +185,15 @@ def _signed(value: int, nbytes: int) -> int:
     return value
 
 
+def _int8(value: int) -> int:
+    value &= 0xFF
+    return value - 0x100 if value & 0x80 else value
+
+
 @dataclass(slots=True)
-class _Globals:
+class _State:
+    """hidparser.c's parser state: global items (never pushed: NUT ignores Push/Pop)."""
+
     page: int = 0
     log_min: int = 0
     log_max: int = 0
@@ -188,9 +205,40 @@ class _Globals:
     report_id: int = 0
     count: int = 0
 
-    def copy(self) -> _Globals:
-        return _Globals(self.page, self.log_min, self.log_max, self.phy_min, self.phy_max,
-                        self.unit, self.unit_exp, self.size, self.report_id, self.count)
+
+MAX_REPORT = 500   # hidparser.c's OffsetTab entries (and the most items it keeps)
+
+
+@dataclass(slots=True)
+class _Slot:
+    report_id: int
+    kind: str
+    offset: int = 0
+
+
+class _Offsets:
+    """hidparser.c's ``OffsetTab`` and ``GetReportOffset``, quirks included.
+
+    Offsets are 8-bit in NUT (``uint8_t``), so they wrap after 256 bits; a
+    slot whose report ID is 0 is taken as free and reset whenever it is
+    passed, so fields of report ID 0 all sit at offset 0.  Both are what NUT
+    reads from such a device, so pynutd reads the same.
+    """
+
+    def __init__(self) -> None:
+        self.slots: list[_Slot] = []
+
+    def slot(self, report_id: int, kind: str) -> _Slot:
+        """Return the slot holding one report's next offset, as GetReportOffset."""
+        for s in self.slots:
+            if s.report_id == 0:
+                s.report_id, s.kind, s.offset = report_id, kind, 0
+            if s.report_id == report_id and s.kind == kind:
+                return s
+        if len(self.slots) >= MAX_REPORT:
+            raise DescriptorError("too many reports")
+        self.slots.append(_Slot(report_id, kind))
+        return self.slots[-1]
 
 
 def _items(data: bytes) -> Iterable[tuple[int, int, int, int]]:
@@ -212,48 +260,49 @@ def _items(data: bytes) -> Iterable[tuple[int, int, int, int]]:
 
 
 def parse(data: bytes) -> ReportDescriptor:
-    """Parse a report descriptor into a :class:`ReportDescriptor`."""
-    g = _Globals()
-    stack: list[_Globals] = []
+    """Parse a report descriptor into a :class:`ReportDescriptor`, as NUT's HIDParse.
+
+    A collection takes the first pending usage as its path node (0 when
+    none) and, for a type >= 0x80, an index node; each element of a main
+    item takes the next pending usage and is kept only when that usage is
+    not 0 (the usage list is not repeated: NUT's usage stack runs out);
+    Push/Pop and Usage Minimum/Maximum are ignored; collections left open
+    at the end are accepted.
+    """
+    g = _State()
     usages: list[int] = []
     path: list[int] = []
-    depth: list[int] = []     # nodes each open collection added
-    offsets: dict[tuple[int, str], int] = {}
+    offsets = _Offsets()
+    replen: dict[int, int] = {}
+    kinds: set[tuple[int, str]] = set()
     fields: list[HidField] = []
     for kind, tag, value, nbytes in _items(data):
         if kind == 0:
             if tag in _MAIN_KINDS:
-                _main_item(g, value, _MAIN_KINDS[tag], usages, path, offsets, fields)
+                _main_item(g, value, _MAIN_KINDS[tag], usages, path, offsets, fields, replen)
+                kinds.add((g.report_id, _MAIN_KINDS[tag]))
             elif tag == 0xA:                     # Collection
-                node = usages[0] if usages else 0
-                path.append(node)
-                added = 1
+                path.append(usages[0] if usages else 0)
                 if value >= 0x80:
                     path.append(INDEX_NODE | (value & 0x7F))
-                    added = 2
-                depth.append(added)
             elif tag == 0xC:                     # End Collection
-                if not depth:
+                if not path:
                     raise DescriptorError("End Collection without Collection")
-                del path[len(path) - depth.pop():]
+                # hidparser.c drops one more node when the one it removed
+                # looks like an index node (0x00ffxxxx), whatever it was.
+                if path.pop() & 0xFFFF0000 == INDEX_NODE and path:
+                    path.pop()
             usages = []
         elif kind == 1:
-            _global_item(g, tag, value, nbytes, stack)
-            if tag == 11 and stack:
-                g = stack.pop()
-            elif tag == 10:
-                stack.append(g.copy())
+            _global_item(g, tag, value, nbytes)
         elif kind == 2 and tag == 0:             # Usage
             usages.append(value if nbytes > 2 else (g.page << 16) | (value & 0xFFFF))
-    if depth:
-        raise DescriptorError("unbalanced collections")
-    return ReportDescriptor(tuple(fields), offsets)
+    return ReportDescriptor(tuple(fields), replen, frozenset(kinds))
 
 
-def _global_item(g: _Globals, tag: int, value: int, nbytes: int,
-                 stack: list[_Globals]) -> None:
+def _global_item(g: _State, tag: int, value: int, nbytes: int) -> None:
     if tag == 0:
-        g.page = value
+        g.page = value & 0xFFFF
     elif tag == 1:
         g.log_min = _signed(value, nbytes)
     elif tag == 2:
@@ -266,28 +315,32 @@ def _global_item(g: _Globals, tag: int, value: int, nbytes: int,
     elif tag == 4:
         g.phy_max = _signed(value, nbytes)
     elif tag == 5:
-        g.unit_exp = (value & 0xF) - 16 if value & 0xF > 7 else value & 0xF
+        # int8_t, and a value above 7 gets the high nibble set (so 0x0F is -1)
+        exp = _int8(value)
+        g.unit_exp = _int8(exp | 0xF0) if exp > 7 else exp
     elif tag == 6:
         g.unit = value
     elif tag == 7:
-        g.size = value
+        g.size = value & 0xFF
     elif tag == 8:
-        g.report_id = value
+        g.report_id = value & 0xFF
     elif tag == 9:
-        g.count = value
+        g.count = value & 0xFF
 
 
-def _main_item(g: _Globals, attribute: int, kind: str, usages: list[int],
-               path: list[int], offsets: dict[tuple[int, str], int],
-               fields: list[HidField]) -> None:
-    key = (g.report_id, kind)
-    offset = offsets.get(key, 0)
-    for i in range(g.count):
-        usage = usages[min(i, len(usages) - 1)] if usages else 0
+def _main_item(g: _State, attribute: int, kind: str, usages: list[int],
+               path: list[int], offsets: _Offsets, fields: list[HidField],
+               replen: dict[int, int]) -> None:
+    # A Report Count of 0 still yields one element and then counts down from
+    # 255 in NUT's uint8_t counter: 256 elements.
+    for i in range(g.count or 256):
+        usage = usages[i] if i < len(usages) else 0
+        slot = offsets.slot(g.report_id, kind)
+        offset = slot.offset
         if usage:
             fields.append(HidField(
                 tuple(path) + (usage,), g.report_id, kind, offset, g.size,
                 attribute & 0xFF, g.log_min, g.log_max, g.phy_min, g.phy_max,
                 g.unit, g.unit_exp))
-        offset += g.size
-    offsets[key] = offset
+        replen[g.report_id] = max(replen.get(g.report_id, 0), (offset + g.size + 7) >> 3)
+        slot.offset = (offset + g.size) & 0xFF

@@ -17,9 +17,9 @@ from pynutd.drivers.hid.converters import (
     string_index,
 )
 from pynutd.drivers.hid.rows import (
-    DeviceIdent,
     SEMI,
     STATIC,
+    DeviceIdent,
     HidStatus,
     HidVar,
     Subdriver,
