@@ -202,8 +202,10 @@ def demo_sections(reactor: Any, workdir: Any) -> list[str]:
     workdir.cleanups.append(server.stop)
     # lowbatt = 30: the scenario's outage reaches it about 50 s in, so the
     # demo shows OB LB for half a minute before the mains come back.
+    # battery_ah = 9, the scenario's battery: the estimated battery.runtime.
     return [(f"[ep20]\n    driver = must_ep2000pro\n    port = {server.path}\n"
-             f"    lowbatt = 30\n    desc = \"Simulated MUST EP20\"\n")]
+             f"    lowbatt = 30\n    battery_ah = 9\n"
+             f"    desc = \"Simulated MUST EP20\"\n")]
 
 
 def main(args: Any) -> int:

@@ -78,6 +78,9 @@ def test_demo_serves_the_simulated_ep20(tmp_path):
         assert 'VAR ep20 driver.name "must_ep2000pro"' in reply
         port_line = upsc(port, "driver.parameter.port").stdout.strip()
         assert port_line.startswith("/dev/pts/")
+        # The EP20 has no runtime: the demo's battery_ah gives an estimated one.
+        assert int(upsc(port, "battery.runtime").stdout) > 0
+        assert upsc(port, "driver.parameter.runtime_estimate").stdout.strip() == "battery_ah"
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
