@@ -128,7 +128,9 @@ class DeviceIdent:
     ``manufacturer`` and ``product`` are the USB strings (``hd->Vendor``,
     ``hd->Product``), which several NUT claim functions test (vendor 06da is
     claimed by more than one subdriver).  ``forced`` is set when ups.conf
-    gives ``productid``, accepting product IDs a table does not list.
+    gives ``productid``, accepting product IDs a table does not list;
+    ``explore`` when it gives ``explore`` (NUT's explore subdriver claims
+    only then).
     """
 
     vendor_id: int
@@ -137,6 +139,7 @@ class DeviceIdent:
     product: str | None = None
     serial: str | None = None
     forced: bool = False
+    explore: bool = False
 
 
 Claim = Callable[[DeviceIdent], bool]
