@@ -27,11 +27,13 @@ from pynutd.drivers.hid.vendors.legrand import LEGRAND
 from pynutd.drivers.hid.vendors.liebert import LIEBERT
 from pynutd.drivers.hid.vendors.mge import MGE
 from pynutd.drivers.hid.vendors.openups import OPENUPS
+from pynutd.drivers.hid.vendors.powercom import POWERCOM
 from pynutd.drivers.hid.vendors.salicru import SALICRU
 from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 
 SUBDRIVERS: tuple[Subdriver, ...] = (MGE, APC, ARDUINO, BELKIN, CYBERPOWER, DELTA_UPS, ECOFLOW,
-                                   IDOWELL, LEGRAND, LIEBERT, OPENUPS, SALICRU, TRIPPLITE, GENERIC)
+                                   IDOWELL, LEGRAND, LIEBERT, OPENUPS, POWERCOM, SALICRU, TRIPPLITE,
+                                   GENERIC)
 
 
 def subdriver_for(vendor_id: int, product_id: int, forced: bool = False, *,
