@@ -13,6 +13,7 @@ import urllib.request
 
 from tests.integration.harness import Pynutd
 from tests.integration.must_helpers import follow_status, simulator, upsc_values, write_conf
+from tests.integration.test_dashboard_browser import browser  # noqa: F401 - its Chromium
 
 
 def telemetry(port: int) -> dict:
@@ -81,3 +82,24 @@ def test_history_teaches_the_estimate_across_a_restart(tmp_path):
             assert values["ups.status"].startswith("OL"), values   # not learned from a new outage
             assert int(values["battery.runtime"]) > 0
         assert "Traceback" not in server.log() + again.log()
+
+
+def test_dashboard_marks_the_estimate(tmp_path, browser):  # noqa: F811 - the fixture
+    """Chromium shows the EP20's runtime as "≈ …" with a tooltip naming the method."""
+    from tests.integration.test_dashboard_browser import reading, wait_for
+
+    with simulator(tmp_path, "--scenario", "online") as sim:
+        conf = tmp_path / "conf"
+        write_conf(conf, sim.path, "    battery_ah = 9\n")
+        (conf / "pynutd.conf").write_text("")
+        with Pynutd(conf, web=True, wait_for_ups="ep20") as server:
+            browser.get(f"http://127.0.0.1:{server.web_port}/")
+            value = f'{reading("ep20", "runtime")} .value'
+            wait_for(browser, "the runtime reading", lambda: browser.find_elements(
+                "css selector", value) and browser.find_element(
+                "css selector", value).text.startswith("≈ "))
+            element = browser.find_element("css selector", value)
+            # A full 9 Ah battery at 150 W: about 38 minutes.
+            assert element.text in ("≈ 37 min", "≈ 38 min"), element.text
+            title = element.get_attribute("title")
+            assert title.startswith("Estimated by pynutd") and "battery_ah" in title, title

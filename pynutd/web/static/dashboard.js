@@ -85,7 +85,7 @@
 
   // The readings of a card: [label, key, render(vars)].
   const READINGS = [
-    ["Runtime", "runtime", (v) => F.runtime(v["battery.runtime"])],
+    ["Runtime", "runtime", (v) => runtimeText(v)],
     ["Load", "load", (v) => loadText(v)],
     ["Input", "input", (v) => pair(v["input.voltage"], "V", v["input.frequency"], "Hz")],
     ["Output", "output", (v) => pair(v["output.voltage"], "V", v["output.frequency"], "Hz")],
@@ -93,6 +93,28 @@
     ["Temperature", "temperature", (v) =>
       F.quantity(v["ups.temperature"] ?? v["battery.temperature"], "°C", 1)],
   ];
+
+  // A runtime pynutd estimated (the UPS reports none) is shown as "≈ 38 min"
+  // with the method in a tooltip: driver.parameter.runtime_estimate names it.
+  const ESTIMATES = {
+    runtimecal: "from ups.conf runtimecal (NUT's formula), the charge and the load",
+    battery_ah: "from ups.conf battery_ah, the charge and the load",
+    "battery_ah+history": "from battery_ah, refined by the discharges seen",
+    history: "from the discharges seen (energy per % of charge), the charge and the load",
+  };
+
+  function runtimeText(v) {
+    const text = F.runtime(v["battery.runtime"]);
+    const method = v["driver.parameter.runtime_estimate"];
+    return method && text !== "–" ? "≈ " + text : text;
+  }
+
+  function runtimeTitle(v) {
+    const method = v["driver.parameter.runtime_estimate"];
+    if (!method) return "";
+    return "Estimated by pynutd: the UPS reports no runtime. Method: " +
+      (ESTIMATES[method] || method);
+  }
 
   function loadText(v) {
     const load = F.quantity(v["ups.load"], "%", 0);
@@ -156,6 +178,8 @@
     parts.gauge.pct.textContent = charge === null ? "–" : Math.round(charge) + "%";
     parts.gauge.root.setAttribute("aria-label", "battery " + parts.gauge.pct.textContent);
     for (const [, key, render] of READINGS) parts.values[key].textContent = render(v);
+    parts.values.runtime.title = runtimeTitle(v);
+    parts.values.runtime.classList.toggle("estimate", Boolean(v["driver.parameter.runtime_estimate"]));
     const load = F.num(v["ups.load"]);
     parts.loadbar.style.width = (load === null ? 0 : Math.min(100, load)) + "%";
     parts.alarms.replaceChildren(...dev.alarms.map((a) => el("li", {}, a)));
