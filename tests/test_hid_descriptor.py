@@ -26,7 +26,7 @@ def test_fields_agree_with_hid_tools(name: str) -> None:
     """Every field's report ID, bit offset, size, logical range and exponent match hid-tools."""
     data = from_hex((FIXTURES / name).read_text())
     ours, ht = parse(data), HtDescriptor.from_bytes(data)
-    assert len(ours.fields) > 40
+    assert len(ours.fields) > 20   # a real Power Device (the Back-UPS 500 has 35)
     for f in ours.fields:
         other = _oracle_field(ht, f.kind, f.report_id, f.offset + 8)
         assert other.report_ID == f.report_id

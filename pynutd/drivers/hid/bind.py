@@ -38,7 +38,8 @@ def apply_fixes(desc: ReportDescriptor, sub: Subdriver, product_id: int) -> Repo
         if fix.products and product_id not in fix.products:
             continue
         fields = [_fixed(f, fix, desc, sub) for f in fields]
-    return replace(desc, fields=tuple(fields))
+    fixed = replace(desc, fields=tuple(fields))
+    return sub.fix_descriptor(fixed, product_id) if sub.fix_descriptor else fixed
 
 
 def _fixed(f: HidField, fix: FieldFix, desc: ReportDescriptor, sub: Subdriver) -> HidField:

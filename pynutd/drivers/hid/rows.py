@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pynutd.drivers.hid.converters import Context, Converter
+from pynutd.drivers.hid.descriptor import ReportDescriptor
 
 # (physical value, context, current flags) -> "flag", "!flag" or None
 StatusConverter = Callable[[float, Context, Mapping[str, bool]], "str | None"]
@@ -195,6 +196,9 @@ class Subdriver:
     # string: ups.* values to set over the strings' (APC: the model without
     # its "FW:" part, which becomes ups.firmware and ups.firmware.aux).
     identity: Callable[[DeviceIdent], Mapping[str, str]] | None = None
+    # NUT's fix_report_desc when FieldFix cannot say it (fields compared by
+    # report ID, ranges computed): (descriptor, product ID) -> fixed copy.
+    fix_descriptor: Callable[[ReportDescriptor, int], ReportDescriptor] | None = None
 
     def claims(self, ident: DeviceIdent) -> bool:
         """Return whether this table serves the device (NUT's claim).
