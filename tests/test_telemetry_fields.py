@@ -63,3 +63,17 @@ def test_recent_warnings_come_from_the_event_log() -> None:
         assert [w["message"] for w in spare] == ["communication lost (DATA-STALE)"]
     finally:
         service.stopService()
+
+
+def test_telemetry_line_has_mustmons_later_parts() -> None:
+    """The log line ends with TimeRemaining and BattCurrent where the UPS has them."""
+    from pynutd.records.telemetry import telemetry_line
+    from pynutd.ups import UpsState
+
+    state = UpsState("ep20")
+    state.update({"input.voltage": "0.0", "output.voltage": "220.9", "battery.voltage": "12.3",
+                  "ups.load": "11", "battery.runtime": "3925", "battery.current": "-8.6"}, 0.0)
+    assert telemetry_line(state.snapshot()) == (
+        "Vin=0.0V, Vout=220.9V, Batt=12.3V, Load=11%, TimeRemaining=1h05m, BattCurrent=8.60A")
+    state.update({"battery.runtime": "", "battery.current": "0"}, 1.0)
+    assert telemetry_line(state.snapshot()).endswith("Load=11%, BattCurrent=0.00A")

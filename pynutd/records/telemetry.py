@@ -32,13 +32,32 @@ DECIMAL = re.compile(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$")
 
 
 def telemetry_line(snap: Snapshot) -> str | None:
-    """Return mustmon.py's line for ``snap``, or None when it has none of the values."""
+    """Return mustmon.py's line for ``snap``, or None when it has none of the values.
+
+    Its later versions ended the line with ``TimeRemaining=1h05m`` and
+    ``BattCurrent=8.60A`` (current out of the battery); they follow where
+    the UPS has ``battery.runtime`` (estimated for the EP20) and
+    ``battery.current``.
+    """
     parts = []
     for label, var, fmt, unit in TELEMETRY_FIELDS:
-        text = snap.value(var)
-        if text is not None and DECIMAL.match(text.strip()):
+        text = _decimal(snap.value(var))
+        if text is not None:
             parts.append(f"{label}={fmt.format(float(text))}{unit}")
-    return ", ".join(parts) if parts else None
+    if not parts:
+        return None
+    runtime = _decimal(snap.value("battery.runtime"))
+    if runtime is not None:
+        minutes = max(int(float(runtime)) // 60, 0)
+        parts.append(f"TimeRemaining={minutes // 60}h{minutes % 60:02d}m")
+    current = _decimal(snap.value("battery.current"))
+    if current is not None:
+        parts.append(f"BattCurrent={-float(current) + 0.0:.2f}A")
+    return ", ".join(parts)
+
+
+def _decimal(text: str | None) -> str | None:
+    return text.strip() if text is not None and DECIMAL.match(text.strip()) else None
 
 
 class TelemetryLog:
