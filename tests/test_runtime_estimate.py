@@ -217,3 +217,27 @@ def test_learning_from_the_history_database() -> None:
         assert "battery.runtime" not in off.apply(clock.seconds(), values)
     finally:
         history.stopService()
+
+
+def test_the_driver_publishes_the_estimate() -> None:
+    """The EP20 driver on real capture A (on battery, 52 %, 114 W, 12 V) with battery_ah = 9;
+    a settings poll in between repeats the estimate without learning a second sample."""
+    from tests.mustfakes import FRAMES, ClockPort, scripted
+    from tests.test_must_ep20 import SETTINGS, STATUS, TAIL, TAIL_REPLY, fire
+
+    clock = Clock()
+    port = ClockPort(clock, scripted({STATUS: [FRAMES["capture_a"]] * 3,
+                                      SETTINGS: [FRAMES["settings_reply"]] * 3,
+                                      TAIL: [TAIL_REPLY] * 3}))
+    driver = create(section(battery_ah="9", **{"default.battery.runtime.low": "1600"}), clock)
+    driver.opener = port.open
+    fire(driver.connect(), clock)
+    update = fire(driver.poll("quick"), clock)
+    expected = 0.52 * 9 * 12 * 0.88 * 3600 / 114
+    assert update.values["battery.runtime"] == f"{expected:.0f}"
+    assert update.values["driver.parameter.runtime_estimate"] == "battery_ah"
+    assert update.values["battery.runtime.low"] == "1600"
+    assert update.values["ups.status"] == "OB DISCHRG LB"     # 1561 s <= 1600 s
+    again = fire(driver.poll("settings"), clock)
+    assert again.values["battery.runtime"] == update.values["battery.runtime"]
+    assert driver.runtime.estimator.learner.totals() == (0.0, 0.0)
