@@ -1,7 +1,7 @@
 """Build a HID report descriptor and its reports from a subdriver's paths (test helper).
 
 For subdrivers with no public descriptor: every field gets a report of its
-own (ID = its place in the list, offset 0), nested in the collections its
+own (the next free ID unless it names one; offset 0), nested in the collections its
 path names, with the logical range and size given.  The files written are
 the ones a virtual HID UPS loads (``.hex``, ``.reports.txt``,
 ``.strings.txt``), so the real driver reads them as it reads a device.
@@ -28,6 +28,7 @@ class Field:
     log_max: int | None = None     # default: the largest unsigned value of ``size`` bits
     unit: int = 0
     unit_exp: int = 0
+    report_id: int | None = None   # default: the next free ID
 
 
 def _item(prefix: int, value: int, nbytes: int) -> bytes:
@@ -50,7 +51,11 @@ def build(fields: Sequence[Field], names: Mapping[int, str]) -> tuple[bytes, dic
     """
     out = bytearray()
     reports: dict[int, bytes] = {}
-    for rid, fld in enumerate(fields, start=1):
+    fixed = {f.report_id for f in fields if f.report_id is not None}
+    free = (rid for rid in range(1, 256) if rid not in fixed)
+    for fld in fields:
+        rid = fld.report_id if fld.report_id is not None else next(free)
+        assert rid not in reports, f"report 0x{rid:02x} used twice"
         path = string_to_path(fld.path, names)
         assert path is not None, f"unknown usage in {fld.path}"
         opened = 0

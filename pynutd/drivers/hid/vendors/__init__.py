@@ -21,6 +21,7 @@ from pynutd.drivers.hid.vendors.belkin import BELKIN
 from pynutd.drivers.hid.vendors.cyberpower import CYBERPOWER
 from pynutd.drivers.hid.vendors.delta_ups import DELTA_UPS
 from pynutd.drivers.hid.vendors.ecoflow import ECOFLOW
+from pynutd.drivers.hid.vendors.ever import EVER
 from pynutd.drivers.hid.vendors.generic import GENERIC
 from pynutd.drivers.hid.vendors.idowell import IDOWELL
 from pynutd.drivers.hid.vendors.legrand import LEGRAND
@@ -31,7 +32,7 @@ from pynutd.drivers.hid.vendors.powercom import POWERCOM
 from pynutd.drivers.hid.vendors.salicru import SALICRU
 from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 
-SUBDRIVERS: tuple[Subdriver, ...] = (MGE, APC, ARDUINO, BELKIN, CYBERPOWER, DELTA_UPS, ECOFLOW,
+SUBDRIVERS: tuple[Subdriver, ...] = (MGE, APC, ARDUINO, BELKIN, CYBERPOWER, DELTA_UPS, ECOFLOW, EVER,
                                    IDOWELL, LEGRAND, LIEBERT, OPENUPS, POWERCOM, SALICRU, TRIPPLITE,
                                    GENERIC)
 
