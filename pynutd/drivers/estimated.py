@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pynutd.config import UpsSection
+from pynutd.config.values import shown
 from pynutd.drivers.runtime import (
     DEFAULT_IDLELOAD,
     RuntimeEstimator,
@@ -42,7 +43,7 @@ class RuntimeOptions:
     runtime_low: int | None
 
 
-def runtime_options(section: UpsSection, nominal_volts: float | None = None) -> RuntimeOptions:
+def runtime_options(section: UpsSection) -> RuntimeOptions:
     """Read and check the estimate's ups.conf keys (ConfigError at the key's line)."""
     cal = None
     raw = section.get("runtimecal")
@@ -66,10 +67,10 @@ def runtime_options(section: UpsSection, nominal_volts: float | None = None) -> 
             break
     learn_raw = (section.get("runtime_learn") or "on").strip().lower()
     if learn_raw not in ("on", "off", "yes", "no", "1", "0", "true", "false"):
-        raise section.error("runtime_learn", f"runtime_learn must be on or off, not {learn_raw!r}")
+        raise section.error("runtime_learn",
+                            f"runtime_learn must be on or off, not {shown(learn_raw)}")
     learn = learn_raw in ("on", "yes", "1", "true")
-    return RuntimeOptions(RuntimeEstimator(cal, idleload, battery_ah, nominal_volts, learn=learn),
-                          low)
+    return RuntimeOptions(RuntimeEstimator(cal, idleload, battery_ah, learn=learn), low)
 
 
 class EstimatedRuntime:

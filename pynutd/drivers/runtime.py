@@ -63,7 +63,7 @@ def parse_runtimecal(text: str) -> RuntimeCal:
     try:
         rh, lh, rl, ll = (float(p) for p in parts)
     except ValueError:
-        raise ValueError(f"runtimecal must be four numbers, not {text!r}") from None
+        raise ValueError("runtimecal must be four numbers: runtime,load,runtime,load") from None
     if not all(math.isfinite(v) for v in (rh, lh, rl, ll)):
         raise ValueError("runtimecal must be four finite numbers")
     if rh <= 0 or rl < rh:
