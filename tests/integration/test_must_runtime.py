@@ -8,10 +8,13 @@ real HTTP endpoint /api/telemetry.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.request
 
-from tests.integration.harness import Pynutd
+from tests.integration.harness import ROOT, Pynutd, free_port
 from tests.integration.must_helpers import follow_status, simulator, upsc_values, write_conf
 from tests.integration.test_dashboard_browser import browser  # noqa: F401 - its Chromium
 
@@ -103,3 +106,17 @@ def test_dashboard_marks_the_estimate(tmp_path, browser):  # noqa: F811 - the fi
             assert element.text in ("≈ 37 min", "≈ 38 min"), element.text
             title = element.get_attribute("title")
             assert title.startswith("Estimated by pynutd") and "battery_ah" in title, title
+
+
+def test_bad_runtime_option_exits_2_at_its_line(tmp_path):
+    """A runtimecal NUT would refuse stops pynutd at start: `path:line: message`, status 2."""
+    conf = tmp_path / "conf"
+    write_conf(conf, "/dev/null", "    battery_ah = 9\n    runtimecal = 720,100,240,50\n")
+    (conf / "upsd.conf").write_text(f"LISTEN 127.0.0.1 {free_port()}\n")
+    out = subprocess.run([sys.executable, "-m", "pynutd", "-c", str(conf)], capture_output=True,
+                         text=True, timeout=20, cwd=ROOT, check=False,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip().splitlines()[-1].startswith(
+        f"pynutd: {conf}/ups.conf:6: [ep20] runtimecal: the runtimes must be positive"), out.stderr
+    assert "Traceback" not in out.stderr
