@@ -7,9 +7,11 @@ import pytest
 from pynutd.drivers.hid.vendors import subdriver_for
 from pynutd.drivers.hid.vendors.generic import GENERIC
 from pynutd.drivers.hid.vendors.legrand import LEGRAND
-from tests.hidfakes import FIXTURES, Rig
+from tests.hidfakes import FIXTURES, Rig, dev_values
 
 KEOR_SP = FIXTURES / "legrand-keorsp-1cb0_0032.hex"
+KEOR_PDU = FIXTURES / "legrand-keorpdu800-1cb0_0038.hex"
+PDU_DUMP = "Legrand__Keor_PDU_800__usbhid-ups__2.8.0.1__01.dev"
 
 # What NUT's Legrand HID 0.2 makes of the reports in the fixture: the logged
 # "Path:" values run through legrand-hid.c's rows (issue #3540's log; the
@@ -76,6 +78,35 @@ def test_keor_sp_commands_and_interrupt_pipe_off() -> None:
     assert rig.command("beeper.disable") == [bytes([0x11, 3])]
     assert rig.command("beeper.enable") == [bytes([0x11, 2])]
     assert rig.command("test.battery.start.quick") == [bytes([0x10, 1])]
+
+
+def test_keor_pdu_voltages_as_nut_285_printed() -> None:
+    """Keor PDU 800 (1cb0:0038): the PDU layout's rows; the two logged voltage reports.
+
+    0x0f and 0x12 carry the same bytes; NUT 2.8.5 printed input.voltage 233
+    and output.voltage 2 for them (issue #3540), the output field being
+    declared LogMax 255.  Transfer points, nominal voltage and power come
+    from the descriptor's single-valued logical ranges, as in the PDU's
+    nut-ddl dump.
+    """
+    rig = Rig(KEOR_PDU)
+    rig.connect()
+    values = rig.values()
+    assert (values["input.voltage"], values["output.voltage"]) == ("233", "2")
+    dump = dev_values(PDU_DUMP)
+    same = ["input.transfer.high", "input.transfer.low", "input.voltage.nominal",
+            "ups.realpower.nominal", "ups.delay.shutdown",
+            "ups.delay.start", "ups.model", "ups.productid", "ups.vendorid"]
+    assert {k: values[k] for k in same} == {k: dump[k] for k in same}
+
+
+def test_keor_pdu_same_variables_as_its_nut_dump() -> None:
+    """The PDU's variables are those of its nut-ddl dump (NUT 2.8.0.1, voltage scaling patched)."""
+    rig = Rig(KEOR_PDU)
+    rig.connect()
+    ours = {k for k in rig.values() if not k.startswith(("driver.", "device."))}
+    dump = {k for k in dev_values(PDU_DUMP) if not k.startswith(("driver.", "device."))}
+    assert ours == dump - {"ups.serial"}   # that unit's serial string is blanks
 
 
 @pytest.mark.parametrize("pid, forced, name", [
