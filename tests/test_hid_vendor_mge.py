@@ -17,7 +17,7 @@ from pynutd.drivers.hid.rows import DeviceIdent
 from pynutd.drivers.hid.vendors import by_name, subdriver_for
 from pynutd.drivers.hid.vendors.mge import MGE, mge_claim
 from pynutd.drivers.hid.vendors.mge_lookups import EATON_5P, MGE_3S, PEGASUS, model_name
-from tests.hidfakes import FIXTURES, Rig, dev_values
+from tests.hidfakes import FIXTURES, Rig, dev_values, result
 
 VI1200 = "powerwalker-vi1200shl-06da_ffff.hex"
 VI1200_DUMP = "PowerWalker__VI_1200_SHL__usbhid-ups__2.7.4__01.dev"
@@ -217,3 +217,18 @@ def test_subdriver_option_names_a_table(name: str, found: bool) -> None:
 def test_model_names_and_types(product: str, model: str, kind: int, name: str) -> None:
     """mge_model_names: the type decides battery.voltage and the ECO rows; unknown pairs joined."""
     assert model_name(product, model) == (kind, name)
+
+
+@pytest.mark.parametrize("var, value, written", [
+    ("input.sensitivity", "low", "4f 02"),          # mge_sensitivity_info: 2 is low
+    ("ups.start.auto", "no", "73 00"),              # yes_no_info
+    ("battery.charge.low", "30", "12 1e"),          # RemainingCapacityLimitSetting
+    ("ups.shutdown", "disabled", "05 00"),          # eaton_enable_disable_info
+    ("output.voltage.nominal", "230", "72 e6 00"),
+])
+def test_settings_write_nut_values(var: str, value: str, written: str) -> None:
+    """upsrw on the 5SC 750: the SET_REPORT carries the value NUT's table maps the text to."""
+    rig = _rig(EATON5SC)
+    before = len(rig.device.writes)
+    result(rig.driver.set_var(var, value))
+    assert [w.hex(" ") for w in rig.device.writes[before:]] == [written]

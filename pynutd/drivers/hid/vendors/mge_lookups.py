@@ -194,6 +194,9 @@ def pegasus_yes_no(value: float, ctx: Context) -> str | None:
     return "no" if value == 0 else "yes"
 
 
+pegasus_yes_no.reverse = {"no": 0, "yes": 1}  # type: ignore[attr-defined]
+
+
 def country(value: float, ctx: Context) -> str | None:
     """Remember UPS.PowerSummary.Country; publish nothing (eaton_check_country_fun)."""
     ctx.state["mge.country"] = int(value)
