@@ -100,7 +100,7 @@ def test_scan_lists_ups_with_sections() -> None:
     (0x03F0, 0x1FE0, False, GENERIC.name),      # HP only with productid=
     (0x051D, 0x0002, False, "APC HID 0.101"),
     (0x0764, 0x0501, False, "CyberPower HID 0.6"),
-    (0x0463, 0xFFFF, False, GENERIC.name),
+    (0x0463, 0xFFFF, False, "MGE HID 1.59"),   # Eaton: MGE HID (mge.py)
 ])
 def test_table_chosen_by_vendor(vid: int, pid: int, forced: bool, name: str) -> None:
     """The vendor table is chosen by vendor ID, unknown products need productid=."""

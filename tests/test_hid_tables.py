@@ -14,30 +14,82 @@ from pynutd.drivers.hid.converters import (
 from pynutd.drivers.hid.device import DeviceInfo, HidapiBackend
 from pynutd.drivers.hid.dumps import dump_texts
 from pynutd.drivers.hid.runner import fetch_reports
-from pynutd.drivers.hid.status import status_text
+from pynutd.drivers.hid.status import (
+    StatusOptions,
+    apply_status,
+    bit_token,
+    process_boolean,
+    status_text,
+)
 from pynutd.drivers.hid.usages import path_to_string, string_to_path
 
 CTX = Context(lambda i: None, {}, {})
 
 
-@pytest.mark.parametrize("flags, status, alarm", [
-    ({"online": True}, "OL", None),
-    ({"online": True, "chrg": True}, "OL CHRG", None),
-    ({"online": True, "chrg": True, "fullycharged": True}, "OL", None),
-    ({"online": False, "dischrg": True}, "OB DISCHRG", None),
-    ({"dischrg": True, "lowbatt": True}, "OB DISCHRG LB", None),
-    ({"dischrg": True, "depleted": True, "lowbatt": True}, "OB LB", None),
-    ({"online": True, "dischrg": True}, "OL DISCHRG", None),          # APC BK650M2-CH
-    ({"online": True, "timelimitexp": True}, "OL LB", None),
-    ({"online": True, "replacebatt": True}, "ALARM OL RB", "Replace battery!"),
-    ({"dischrg": True, "shutdownimm": True}, "ALARM OB DISCHRG LB", "Shutdown imminent!"),
-    ({"online": True, "overload": True, "boost": True}, "OL OVER BOOST", None),
-    ({"online": True, "trim": True, "nobattery": True}, "ALARM OL TRIM",
+@pytest.mark.parametrize("flags, charge, status, alarm", [
+    ({"online": True}, None, "OL", None),
+    # NUT >= 2.8.5 (#3146): Charging counts when the device says not fully
+    # charged, or, saying neither, while battery.charge is between 0 and 100.
+    ({"online": True, "chrg": True}, None, "OL", None),
+    ({"online": True, "chrg": True}, "90", "OL CHRG", None),
+    ({"online": True, "chrg": True}, "100", "OL", None),
+    ({"online": True, "chrg": True, "notfullycharged": True}, "100", "OL CHRG", None),
+    ({"online": True, "chrg": True, "fullycharged": True}, "90", "OL", None),
+    ({"offline": True, "dischrg": True}, None, "OB DISCHRG", None),
+    ({"dischrg": True, "lowbatt": True}, None, "OB DISCHRG LB", None),   # no power state
+    ({"dischrg": True, "depleted": True, "lowbatt": True}, None, "OB LB", None),
+    ({}, None, "", None),                                 # neither online nor offline
+    ({"online": True, "dischrg": True}, None, "OL DISCHRG", None),       # APC BK650M2-CH
+    ({"online": True, "timelimitexp": True}, None, "OL LB", None),
+    ({"online": True, "cal": True}, None, "CAL OL", None),
+    ({"online": True, "replacebatt": True}, None, "ALARM OL RB", "Replace battery!"),
+    ({"dischrg": True, "shutdownimm": True}, None, "ALARM OB DISCHRG LB", "Shutdown imminent!"),
+    ({"online": True, "overload": True, "boost": True}, None, "OL OVER BOOST", None),
+    ({"online": True, "trim": True, "nobattery": True}, None, "ALARM OL RB TRIM",
      "No battery installed!"),
+    ({"online": True, "bypassman": True, "off": True}, None, "ALARM OL BYPASS OFF",
+     "Manual bypass mode!"),
+    ({"fanfail": True}, None, "ALARM", "Fan failure!"),
 ])
-def test_status_as_nut_280(flags: dict[str, bool], status: str, alarm: str | None) -> None:
-    """ups.status and ups.alarm follow usbhid-ups 2.8.0's ups_status_set / ups_alarm_set."""
-    assert status_text(flags)[:2] == (status, alarm)
+def test_status_as_nut_master(flags: dict[str, bool], charge: str | None, status: str,
+                              alarm: str | None) -> None:
+    """ups.status and ups.alarm follow usbhid-ups master's ups_status_set / ups_alarm_set."""
+    assert status_text(flags, charge)[:2] == (status, alarm)
+
+
+def test_online_discharging_options() -> None:
+    """onlinedischarge_onbattery reports OL+DISCHRG as OB, onlinedischarge_calibration as CAL."""
+    flags = {"online": True, "dischrg": True}
+    assert status_text(flags, None, StatusOptions(onbattery=True))[0] == "OB DISCHRG"
+    assert status_text(flags, None, StatusOptions(calibration=True))[0] == "CAL DISCHRG"
+    assert status_text(flags, None, StatusOptions(True, True))[0] == "CAL OB DISCHRG"
+
+
+def test_process_boolean_as_nut() -> None:
+    """A bit at 0 says offline / notfullycharged; each of a pair clears the other."""
+    assert [bit_token(f, s) for f, s in (("online", False), ("fullycharged", False),
+                                         ("chrg", False), ("off", True))] == \
+        ["offline", "notfullycharged", "!chrg", "off"]
+    flags: dict[str, bool] = {}
+    for token in ("online", "offline"):
+        process_boolean(flags, token)
+    assert (flags["online"], flags["offline"]) == (False, True)
+    process_boolean(flags, "!offline")
+    assert not flags["offline"] and not flags["online"]
+    process_boolean(flags, "notfullycharged")
+    process_boolean(flags, "fullycharged")
+    assert (flags["fullycharged"], flags["notfullycharged"]) == (True, False)
+    process_boolean(flags, "!fullycharged")
+    assert not flags["notfullycharged"]     # only the device saying so sets the other
+
+
+def test_eco_mode_buzzwords() -> None:
+    """eco_mode_info's ecomode/essmode become experimental.ups.mode.buzzwords, else none."""
+    values: dict[str, str] = {"experimental.ups.mode.buzzwords": "old"}
+    apply_status(values, {"online": True, "ecomode": True})
+    assert values["experimental.ups.mode.buzzwords"] == "vendor:default:ECO"
+    apply_status(values, {"online": True})
+    assert "experimental.ups.mode.buzzwords" not in values and values["ups.status"] == "OL"
 
 
 def test_transfer_reason() -> None:

@@ -43,7 +43,9 @@ def test_liebert_gxt4_equals_nut() -> None:
         "battery.type": "PbAc", "battery.voltage": "0.0", "battery.voltage.nominal": "0.0",
         "ups.mfr": "Emerson Network Power", "ups.model": "Liebert GXT4",
         "ups.serial": "XXXXXXXXXXXXXXX", "ups.vendorid": "10af", "ups.productid": "0000",
-        "ups.status": "OL CHRG",
+        # NUT printed OL CHRG before 2.8.5; since #3146 (master) Charging at
+        # 100 % with no FullyCharged bit is OL.
+        "ups.status": "OL",
     }
     assert update.values["driver.version.data"] == "Belkin/Liebert HID 0.23"
     assert list(update.commands) == []
@@ -95,6 +97,8 @@ def _regulator(tmp_path: Path, **changes: int) -> Rig:
 def test_belkin_regulator_pro_equals_nut_dump(tmp_path: Path) -> None:
     """Built descriptor, real values: every variable equals NUT's dump of the unit."""
     nut = _published(dev_values("Belkin__Regulator_PRO-USB__usbhid-ups__2.6.5__01.dev"))
+    assert nut["ups.status"] == "OL CHRG"
+    nut["ups.status"] = "OL"   # NUT >= 2.8.5 (#3146): Charging at 100 %, no FullyCharged bit
     assert _published(_regulator(tmp_path).values()) == nut
 
 

@@ -37,7 +37,9 @@ KEOR_SP_NUT = {
     "ups.model": "Legrand UPS",
     "ups.productid": "0032",
     "ups.realpower.nominal": "800",
-    "ups.status": "OL CHRG",
+    # NUT printed OL CHRG before 2.8.5; since #3146 (master) Charging at
+    # 100 % with no FullyCharged bit is OL.
+    "ups.status": "OL",
     "ups.vendorid": "1cb0",
     "driver.version.data": "Legrand HID 0.2",
 }

@@ -27,6 +27,7 @@ from pynutd.drivers.hid.rows import (
     HidVar,
     Subdriver,
 )
+from pynutd.drivers.hid.status import bit_token, process_boolean
 from pynutd.drivers.hid.usages import string_to_path
 from pynutd.ups import VarSpec
 
@@ -172,14 +173,18 @@ class DeviceMap:
 
 def _set_flag(row: HidStatus, f: HidField, buf: bytes, flags: dict[str, bool],
               ctx: Context | None) -> None:
-    """Apply one status row: its converter's "flag"/"!flag", else its bit test."""
+    """Apply one status row: its converter's "flag"/"!flag", else its bit test.
+
+    The token goes through NUT's process_boolean_info rules (an online bit
+    at 0 says offline, a FullyCharged bit at 0 says notfullycharged).
+    """
     if row.convert is None:
-        flags[row.flag] = row.active(f.decode(buf))
+        process_boolean(flags, bit_token(row.flag, row.active(f.decode(buf))))
         return
     text = row.convert(f.to_physical(f.decode(buf)),
                        ctx or Context(lambda index: None, {}, {}), flags)
     if text:
-        flags[text.lstrip("!")] = not text.startswith("!")
+        process_boolean(flags, text)
 
 
 def bind(sub: Subdriver, desc: ReportDescriptor, product_id: int = 0,

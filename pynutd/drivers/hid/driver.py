@@ -53,7 +53,7 @@ from pynutd.drivers.hid.runner import (
     fetch_reports,
     fetch_strings,
 )
-from pynutd.drivers.hid.status import apply_status
+from pynutd.drivers.hid.status import StatusOptions, apply_status
 from pynutd.drivers.hid.vendors import subdriver_for
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,11 @@ class UsbHidDriver:
         self.pollfreq_option = section.get_float("pollfreq", 0, minimum=0)
         self.forced = section.get("productid") is not None
         self.pollonly = section.get("pollonly") is not None
+        # usbhid-ups' OL+DISCHRG hints ("onlinedischarge" is the old name)
+        self.status_options = StatusOptions(
+            onbattery=any(section.get(k) is not None
+                          for k in ("onlinedischarge", "onlinedischarge_onbattery")),
+            calibration=section.get("onlinedischarge_calibration") is not None)
         self.backend: HidBackend | None = None
         self.map: DeviceMap | None = None
         self.reports: dict[int, bytes] = {}
@@ -211,7 +216,7 @@ class UsbHidDriver:
                       self.state)
         self.values.update(dmap.read(rows, self.reports, ctx))
         dmap.read_flags(dmap.status_rows(quick_only), self.reports, self.flags, ctx)
-        apply_status(self.values, self.flags)
+        apply_status(self.values, self.flags, self.status_options)
         if SEMI in tiers:
             self.dirty = False
         return Update(dict(self.values), dmap.specs(), dmap.command_names(), replace_all=True)
@@ -229,7 +234,7 @@ class UsbHidDriver:
                       self.state)
         for data in reports:
             self.values.update(dmap.read_input(data, ctx, self.flags))
-        apply_status(self.values, self.flags)
+        apply_status(self.values, self.flags, self.status_options)
         return Update(dict(self.values), dmap.specs(), dmap.command_names(), replace_all=True)
 
     def _load_strings(self, backend: HidBackend, rows: list[Any]) -> Deferred[None]:

@@ -31,10 +31,55 @@ from pynutd.drivers.hid.device import (
 log = logging.getLogger(__name__)
 
 POWER_DEVICE_PAGE = 0x84
-UPS_VENDORS = {0x09AE: "Tripp Lite", 0x051D: "APC", 0x0764: "CyberPower",
-               0x0463: "Eaton", 0x03F0: "HP", 0x05DD: "Delta"}
-# Vendors whose every HID device is a UPS; HP and others also make mice.
-UPS_ONLY_VENDORS = frozenset({0x09AE, 0x051D, 0x0764})
+# Vendor names for descriptions and section names: the vendor IDs NUT's
+# usbhid-ups subdrivers claim (their *_VENDORID macros).
+UPS_VENDORS = {
+    0x0463: "Eaton", 0x047C: "Dell", 0x0592: "Powerware", 0x03F0: "HP", 0x2B2D: "AEG",
+    0x06DA: "Phoenixtec", 0x04B3: "IBM", 0x09D6: "KSTAR", 0x051D: "APC",
+    0x2341: "Arduino", 0x2A03: "Arduino", 0x050D: "Belkin", 0x10AF: "Liebert",
+    0x0764: "CyberPower", 0x0483: "STMicroelectronics", 0x05DD: "Delta", 0x3746: "EcoFlow",
+    0x2E51: "Ever", 0x075D: "iDowell", 0x1CB0: "Legrand", 0x04D8: "openUPS",
+    0x0D9F: "Powercom", 0x4234: "Powervar", 0x2E66: "Salicru", 0x09AE: "Tripp Lite",
+}
+# Vendors whose every HID device is a UPS; HP, Dell, IBM, Belkin, Arduino,
+# STMicro and Microchip (openUPS) also make other HID devices.
+UPS_ONLY_VENDORS = frozenset({
+    0x0463, 0x0592, 0x2B2D, 0x06DA, 0x09D6, 0x051D, 0x10AF, 0x0764, 0x05DD, 0x3746,
+    0x2E51, 0x075D, 0x1CB0, 0x0D9F, 0x4234, 0x2E66, 0x09AE,
+})
+
+
+def _ids(vendor: int, *products: int) -> set[tuple[int, int]]:
+    return {(vendor, p) for p in products}
+
+
+# Every (vendor, product) in the usb_device_id_t tables of NUT's usbhid-ups
+# subdrivers (drivers/*-hid.c, NUT master 6c63f7745ab5): devices found by
+# ``pynutd scan`` even when they do not say Power Device in their usage page.
+NUT_DEVICE_IDS: frozenset[tuple[int, int]] = frozenset(
+    _ids(0x0463, 0x0001, 0xFFFF) | _ids(0x047C, 0xFFFF) | _ids(0x0592, 0x0004)
+    | _ids(0x03F0, 0x1FE5, 0x1FE6, 0x1FE7, 0x1FE8) | _ids(0x2B2D, 0xFFFF)
+    | _ids(0x06DA, 0xFFFF) | _ids(0x04B3, 0x0001) | _ids(0x09D6, 0x0001)            # mge
+    | _ids(0x051D, 0x0000, 0x0002, 0x0003, 0x0004, 0x0005)                          # apc
+    | _ids(0x2341, 0x0036, 0x8036) | _ids(0x2A03, 0x0036, 0x8036, 0x0040, 0x8040)  # arduino
+    | _ids(0x050D, 0x0980, 0x0900, 0x0910, 0x0912, 0x0551, 0x0750, 0x0751, 0x0375,
+           0x0F51, 0x1100)
+    | _ids(0x10AF, 0x0000, 0x0001, 0x0002, 0x0004, 0x0008)                          # belkin
+    | _ids(0x0764, 0x0005, 0x0501, 0x0601) | _ids(0x0483, 0xA430)                   # cps
+    | _ids(0x05DD, 0x041B) | _ids(0x3746, 0xFFFF)                                   # delta, ecoflow
+    | _ids(0x0483, 0xA113) | _ids(0x2E51, 0xFFFF, 0x0000)                           # ever
+    | _ids(0x075D, 0x0300) | _ids(0x1CB0, 0x0038, 0x0032)                           # idowell, legrand
+    | _ids(0x04D8, 0xD004, 0xD005)                                                  # openups
+    | _ids(0x0D9F, 0x00A2, 0x00A3, 0x00A4, 0x00A5, 0x00A6, 0x0004, 0x0001)          # powercom
+    | _ids(0x4234, 0x0002)                                                          # powervar
+    | _ids(0x2E66, 0x0101, 0x0201, 0x0202, 0x0203, 0x0300, 0x0302)                  # salicru
+    | _ids(0x09AE, 0x1003, 0x1007, 0x1008, 0x1009, 0x1010, 0x1330, 0x2005, 0x2007,
+           0x2008, 0x2009, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x3008, 0x3009,
+           0x3010, 0x3011, 0x3012, 0x3013, 0x3014, 0x3015, 0x3016, 0x3024, 0x4001,
+           0x4002, 0x4003, 0x4004, 0x4005, 0x4006, 0x4007, 0x4008)
+    | _ids(0x03F0, 0x0001, 0x1FE0, 0x1FE1, 0x1FE2, 0x1FE3, 0x1F06, 0x1F08, 0x1F09,
+           0x1F0A)
+    | _ids(0x05DD, 0xA011, 0xA0A0))                                                 # tripplite
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +131,13 @@ class Matcher:
 
 
 def is_ups(info: DeviceInfo) -> bool:
-    """Return whether an interface looks like a HID Power Device."""
-    return info.usage_page == POWER_DEVICE_PAGE or info.vendor_id in UPS_ONLY_VENDORS
+    """Return whether an interface looks like a HID Power Device.
+
+    It does when it says so (usage page 0x84), when its vendor makes only
+    UPSes, or when a NUT subdriver's device table lists it.
+    """
+    return (info.usage_page == POWER_DEVICE_PAGE or info.vendor_id in UPS_ONLY_VENDORS
+            or (info.vendor_id, info.product_id) in NUT_DEVICE_IDS)
 
 
 def choose(devices: Iterable[DeviceInfo], matcher: Matcher) -> DeviceInfo | None:

@@ -2,7 +2,8 @@
 
 Pure code: the internal flags the status rows set (``online``, ``chrg``,
 ``lowbatt``, ...) in, the texts ``ups_status_set`` and ``ups_alarm_set``
-in NUT 2.8.0's usbhid-ups.c build from them out.
+in NUT master's usbhid-ups.c (6c63f7745ab5) build from them out, and
+``process_boolean_info``'s rules for setting the flags.
 
 test-case-name: tests.test_hid_tables
 """
@@ -10,6 +11,7 @@ test-case-name: tests.test_hid_tables
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 # ups_alarm_set's texts, in its order.
 ALARMS = (("replacebatt", "Replace battery!"), ("shutdownimm", "Shutdown imminent!"),
@@ -20,31 +22,116 @@ ALARMS = (("replacebatt", "Replace battery!"), ("shutdownimm", "Shutdown imminen
           ("bypassauto", "Automatic bypass mode!"), ("bypassman", "Manual bypass mode!"))
 
 
-def status_text(flags: Mapping[str, bool]) -> tuple[str, str | None, str | None]:
+# Flags whose 0 state is a flag of its own (online_info's "offline",
+# fullycharged_info's "notfullycharged"), each clearing the other when set.
+OPPOSITES = {"online": "offline", "offline": "online",
+             "fullycharged": "notfullycharged", "notfullycharged": "fullycharged"}
+_ZERO_STATE = {"online": "offline", "fullycharged": "notfullycharged"}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusOptions:
+    """The usbhid-ups options ups_status_set reads.
+
+    ``onbattery``: ``onlinedischarge_onbattery`` (or its old name
+    ``onlinedischarge``), OL+DISCHRG is reported OB; ``calibration``:
+    ``onlinedischarge_calibration``, OL+DISCHRG is reported CAL.
+    """
+
+    onbattery: bool = False
+    calibration: bool = False
+
+
+def bit_token(flag: str, state: bool) -> str:
+    """Return the token a status lookup gives for one bit row (``online_info`` & co.).
+
+    1 gives the flag; 0 gives ``!flag``, except ``online`` (0: ``offline``)
+    and ``fullycharged`` (0: ``notfullycharged``).
+    """
+    if state:
+        return flag
+    return _ZERO_STATE.get(flag, "!" + flag)
+
+
+def process_boolean(flags: dict[str, bool], token: str) -> None:
+    """Apply one "flag" / "!flag" token to the flags, as usbhid-ups' process_boolean_info.
+
+    Setting online clears offline and the other way round; the same for
+    fullycharged and notfullycharged (only when the device says so).
+    """
+    clear = token.startswith("!")
+    name = token[1:] if clear else token
+    if not name.startswith("alarm:"):
+        name = name.lower()
+    if not clear and name in OPPOSITES:
+        flags[OPPOSITES[name]] = False
+    flags[name] = not clear
+
+
+def _atoi(text: str | None) -> int:
+    digits = ""
+    for ch in (text or "").strip():
+        if not ch.isdigit():
+            break
+        digits += ch
+    return int(digits) if digits else 0
+
+
+def status_text(flags: Mapping[str, bool], charge: str | None = None,
+                options: StatusOptions = StatusOptions()) -> tuple[str, str | None, str | None]:
     """Return (ups.status, ups.alarm or None, input.transfer.reason or None).
 
-    NUT 2.8.0 semantics: OB unless online; OL+discharging stays OL; CHRG
-    only while not fully charged; LB from low battery, time limit expired
-    or shutdown imminent; an active alarm prefixes ``ALARM``.
+    As NUT master's ups_status_set: CAL first; OB when offline, or when
+    not online but discharging; nothing when the device says neither; OL
+    when online (OL+DISCHRG stays OL unless an onlinedischarge option says
+    otherwise); DISCHRG unless depleted; CHRG when charging and not fully
+    charged, or, for a device that says neither fully nor not fully
+    charged, when ``battery.charge`` (``charge``) is between 0 and 100; LB;
+    OVER; RB for a battery to replace or none installed; TRIM, BOOST,
+    BYPASS, OFF.  An active alarm prefixes ``ALARM``.
     """
     on = flags.get
-    tokens = ["OL" if on("online") else "OB"]
-    if on("dischrg") and not on("depleted"):
-        tokens.append("DISCHRG")
-    if on("chrg") and not on("fullycharged"):
-        tokens.append("CHRG")
-    if on("lowbatt") or on("timelimitexp") or on("shutdownimm"):
-        tokens.append("LB")
-    for flag, token in (("overload", "OVER"), ("replacebatt", "RB"), ("trim", "TRIM"),
-                        ("boost", "BOOST")):
-        if on(flag):
+    tokens: list[str] = []
+
+    def add(token: str) -> None:   # dstate's status_set keeps each token once
+        if token not in tokens:
             tokens.append(token)
-    if on("bypassauto") or on("bypassman"):
-        tokens.append("BYPASS")
-    if on("off"):
-        tokens.append("OFF")
+
     if on("cal"):
-        tokens.append("CAL")
+        add("CAL")
+    if on("offline"):
+        add("OB")
+    if not on("online"):
+        if on("dischrg"):
+            add("OB")
+    elif on("dischrg"):
+        if options.calibration:
+            add("CAL")
+        if options.onbattery:
+            add("OB")
+        if not options.onbattery and not options.calibration:
+            add("OL")
+    else:
+        add("OL")
+    if on("dischrg") and not on("depleted"):
+        add("DISCHRG")
+    # a device saying neither fully nor not fully charged: battery.charge decides
+    guessed = not on("fullycharged") and charge is not None and 0 < _atoi(charge) < 100
+    if on("chrg") and (on("notfullycharged") or guessed):
+        add("CHRG")
+    if on("lowbatt") or on("timelimitexp") or on("shutdownimm"):
+        add("LB")
+    if on("overload"):
+        add("OVER")
+    if on("replacebatt") or on("nobattery"):
+        add("RB")
+    for flag, token in (("trim", "TRIM"), ("boost", "BOOST")):
+        if on(flag):
+            add(token)
+    if on("bypassauto") or on("bypassman"):
+        add("BYPASS")
+    if on("off"):
+        add("OFF")
     # A subdriver's own alarm rows first: NUT sets them during the walk,
     # before ups_alarm_set adds the flag-based ones.
     alarms = [flag[6:] for flag, lit in flags.items() if lit and flag.startswith("alarm:")]
@@ -53,14 +140,25 @@ def status_text(flags: Mapping[str, bool]) -> tuple[str, str | None, str | None]
     status = " ".join(tokens)
     reason = ("input voltage out of range" if on("vrange") else
               "input frequency out of range" if on("frange") else None)
-    return ("ALARM " + status if alarm else status), alarm, reason
+    if alarm:
+        status = f"ALARM {status}" if status else "ALARM"
+    return status, alarm, reason
 
 
-def apply_status(values: dict[str, str], flags: Mapping[str, bool]) -> None:
-    """Set ``ups.status`` in ``values`` from ``flags``; set or drop the alarm and reason."""
-    status, alarm, reason = status_text(flags)
+def buzzwords(flags: Mapping[str, bool]) -> str | None:
+    """experimental.ups.mode.buzzwords from the eco_mode_info flags (NUT master), or None."""
+    words = [word for flag, word in (("ecomode", "vendor:default:ECO"),
+                                     ("essmode", "vendor:default:ESS")) if flags.get(flag)]
+    return " ".join(words) or None
+
+
+def apply_status(values: dict[str, str], flags: Mapping[str, bool],
+                 options: StatusOptions = StatusOptions()) -> None:
+    """Set ``ups.status`` in ``values`` from ``flags``; set or drop the alarm, reason and mode."""
+    status, alarm, reason = status_text(flags, values.get("battery.charge"), options)
     values["ups.status"] = status
-    for var, value in (("ups.alarm", alarm), ("input.transfer.reason", reason)):
+    for var, value in (("ups.alarm", alarm), ("input.transfer.reason", reason),
+                       ("experimental.ups.mode.buzzwords", buzzwords(flags))):
         if value is None:
             values.pop(var, None)
         else:
