@@ -29,11 +29,12 @@ from pynutd.drivers.hid.vendors.liebert import LIEBERT
 from pynutd.drivers.hid.vendors.mge import MGE
 from pynutd.drivers.hid.vendors.openups import OPENUPS
 from pynutd.drivers.hid.vendors.powercom import POWERCOM
+from pynutd.drivers.hid.vendors.powervar import POWERVAR
 from pynutd.drivers.hid.vendors.salicru import SALICRU
 from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 
 SUBDRIVERS: tuple[Subdriver, ...] = (MGE, APC, ARDUINO, BELKIN, CYBERPOWER, DELTA_UPS, ECOFLOW, EVER,
-                                   IDOWELL, LEGRAND, LIEBERT, OPENUPS, POWERCOM, SALICRU, TRIPPLITE,
+                                   IDOWELL, LEGRAND, LIEBERT, OPENUPS, POWERCOM, POWERVAR, SALICRU, TRIPPLITE,
                                    GENERIC)
 
 
