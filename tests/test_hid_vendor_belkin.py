@@ -65,6 +65,7 @@ REGULATOR = [
     Field("UPS.PowerSummary.iSerialNumber", 5),
     Field("UPS.PowerSummary.ManufacturerDate", (20 << 9) | (11 << 5) | 1, 16),
     Field("UPS.PowerSummary.PresentStatus.Charging", 1, 1),
+    Field("UPS.PowerSummary.PresentStatus.Discharging", 0, 1),
     Field(f"{_CF}.BELKINConfigBatteryVoltage", 12), Field(f"{_CF}.BELKINConfigFrequency", 60),
     Field(f"{_CF}.BELKINConfigVoltage", 120), Field(f"{_CF}.BELKINConfigApparentPower", 500, 16),
     Field(f"{_CF}.BELKINConfigOverloadTransfer", 107),
@@ -102,17 +103,22 @@ def test_belkin_regulator_pro_equals_nut_dump(tmp_path: Path) -> None:
     assert _published(_regulator(tmp_path).values()) == nut
 
 
-@pytest.mark.parametrize(("power", "battery", "status"), [
-    (0x0001, 0x00, "OB"),                           # bit 0: AC failure
-    (0x0010, 0x00, "OL OVER"),                      # bit 4: overload
-    (0x0000, 0x04, "OL LB"),                        # battery bit 2: low
-    (0x0000, 0x80, "ALARM OL RB"),                  # battery bit 7: replace
-    (0x0040, 0x00, "ALARM OL"),                     # bit 6: overheat
-    (0x2080, 0x00, "ALARM OL"),                     # bits 7, 13: fault, awaiting power
+@pytest.mark.parametrize(("power", "battery", "discharging", "status"), [
+    (0x0001, 0x00, 1, "OB DISCHRG"),                # bit 0: AC failure
+    # AC failure alone clears online without saying offline (belkin_online_conversion):
+    # NUT master then reports no power state at all.
+    (0x0001, 0x00, 0, ""),
+    (0x0010, 0x00, 0, "OL OVER"),                   # bit 4: overload
+    (0x0000, 0x04, 0, "OL LB"),                     # battery bit 2: low
+    (0x0000, 0x80, 0, "ALARM OL RB"),               # battery bit 7: replace
+    (0x0040, 0x00, 0, "ALARM OL"),                  # bit 6: overheat
+    (0x2080, 0x00, 0, "ALARM OL"),                  # bits 7, 13: fault, awaiting power
 ])
-def test_belkin_status_bits(tmp_path: Path, power: int, battery: int, status: str) -> None:
+def test_belkin_status_bits(tmp_path: Path, power: int, battery: int, discharging: int,
+                            status: str) -> None:
     """PowerStatus / BatteryStatus bits set NUT's flags one by one (belkin_*_conversion)."""
-    rig = _regulator(tmp_path, BELKINPowerStatus=power, BELKINBatteryStatus=battery, Charging=0)
+    rig = _regulator(tmp_path, BELKINPowerStatus=power, BELKINBatteryStatus=battery, Charging=0,
+                     Discharging=discharging)
     assert rig.values()["ups.status"] == status
 
 

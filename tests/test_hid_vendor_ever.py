@@ -121,7 +121,8 @@ def test_version_words() -> None:
 
 @pytest.mark.parametrize(("vid", "pid", "forced", "claimed"), [
     (0x2E51, 0x0000, False, True), (0x2E51, 0xFFFF, False, True), (0x0483, 0xA113, False, True),
-    (0x0483, 0x5740, False, False), (0x0483, 0x5740, True, True), (0x2E51, 0x0001, True, True),
+    (0x0483, 0x5740, False, False), (0x2E51, 0x0001, True, True),
+    (0x0483, 0x5740, True, False),      # forced 0483 goes to CyberPower first (NUT's order)
 ])
 def test_ever_claim(vid: int, pid: int, forced: bool, claimed: bool) -> None:
     """ever_claim: three IDs; other products of 2e51 and 0483 only with productid."""

@@ -88,3 +88,10 @@ def test_thermistor_curve(reading: float, text: str) -> None:
 def test_openups_claim(pid: int, forced: bool, claimed: bool) -> None:
     """openups_claim: d004/d005, other 04d8 products only with productid."""
     assert (subdriver_for(0x04D8, pid, forced) is OPENUPS) is claimed
+
+
+def test_open_ups_ac_lost_is_not_offline(tmp_path: Path) -> None:
+    """ACPresent 0 clears online without saying offline (openups_online_fun): OB only with DISCHRG."""
+    assert _rig(tmp_path, ACPresent=0, Charging=0).values()["ups.status"] == ""
+    assert _rig(tmp_path, ACPresent=0, Charging=0, Discharging=1).values()["ups.status"] == \
+        "OB DISCHRG"

@@ -6,7 +6,10 @@ specification reserves for Power Devices, so the names below shadow that
 page; newer Liebert firmware (PSA, PSI5, GXT4) uses the standard pages and
 gets its own rows further down, with NUT's guesses for the exponent some of
 those units get wrong.  Status words: Belkin packs its flags into two
-bit sets (PowerStatus, BatteryStatus) read with :attr:`HidStatus.mask`.
+bit sets (PowerStatus, BatteryStatus) read with :attr:`HidStatus.mask`; a
+lost AC input clears "online" without setting "offline", as NUT's Belkin
+and Liebert functions do (NUT master then shows neither OL nor OB unless
+the UPS also says it is discharging).
 
 Claim (``belkin_claim``): a listed vendor:product is served; another
 product of either vendor only with ups.conf ``productid`` (NUT's
@@ -16,6 +19,8 @@ test-case-name: tests.test_hid_vendor_belkin
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from pynutd.drivers.hid.converters import (
     Context,
@@ -124,6 +129,16 @@ test_result = lookup({0: "No test initiated", 1: "Done and passed", 2: "Done and
                       3: "Done and error", 4: "Aborted", 5: "In progress"})
 
 
+def liebert_online(value: float, ctx: Context, flags: Mapping[str, bool]) -> str:
+    """Liebert's ACPresent: 0 clears online without saying offline (liebert_online_fun)."""
+    return "online" if value else "!online"
+
+
+def belkin_online(value: float, ctx: Context, flags: Mapping[str, bool]) -> str:
+    """BELKINPowerStatus bit 0 (AC failure) clears online, never says offline."""
+    return "!online" if int(value) & 0x0001 else "online"
+
+
 def liebert_line_volts(value: float, ctx: Context) -> str:
     """Liebert input/output/battery voltage: NUT's guess at a wrong exponent.
 
@@ -223,11 +238,11 @@ STATUS: tuple[HidStatus, ...] = (
     HidStatus(f"{_SUM}.Discharging", "dischrg", quick=True),
     HidStatus(f"{_SUM}.Charging", "chrg", quick=True),
     HidStatus(f"{_SUM}.ShutdownImminent", "shutdownimm"),
-    HidStatus(f"{_SUM}.ACPresent", "online", quick=True),
+    HidStatus(f"{_SUM}.ACPresent", "online", quick=True, convert=liebert_online),
     HidStatus(f"{_PST}.Discharging", "dischrg", quick=True),
     HidStatus(f"{_PST}.Charging", "chrg", quick=True),
     HidStatus(f"{_PST}.ShutdownImminent", "shutdownimm"),
-    HidStatus(f"{_PST}.ACPresent", "online", quick=True),
+    HidStatus(f"{_PST}.ACPresent", "online", quick=True, convert=liebert_online),
     HidStatus(f"{_PST}.NeedReplacement", "replacebatt", quick=True),
     HidStatus(f"{_PST}.BelowRemainingCapacityLimit", "lowbatt", quick=True),
     # PowerStatus: bit 0 AC failure, 4 overload, 6 overheat, 7 UPS fault, 13 awaiting power.
@@ -235,7 +250,7 @@ STATUS: tuple[HidStatus, ...] = (
     HidStatus(f"{_ST}.BELKINPowerStatus", "overheat", mask=0x0040),
     HidStatus(f"{_ST}.BELKINPowerStatus", "commfault", mask=0x0080),
     HidStatus(f"{_ST}.BELKINPowerStatus", "awaitingpower", mask=0x2000),
-    HidStatus(f"{_ST}.BELKINPowerStatus", "online", quick=True, inverted=True, mask=0x0001),
+    HidStatus(f"{_ST}.BELKINPowerStatus", "online", quick=True, convert=belkin_online),
     # BatteryStatus: bit 2 low battery, 6 empty, 7 replace battery.
     HidStatus(f"{_ST}.BELKINBatteryStatus", "depleted", quick=True, mask=0x0040),
     HidStatus(f"{_ST}.BELKINBatteryStatus", "replacebatt", mask=0x0080),

@@ -13,6 +13,8 @@ test-case-name: tests.test_hid_vendor_openups
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pynutd.drivers.hid.converters import Context, c_format, scaled, string_index
 from pynutd.drivers.hid.rows import (
     QUICK,
@@ -70,6 +72,11 @@ def temperature(value: float, ctx: Context) -> str:
     return c_format((reading - THERMISTOR[pos]) * 5 / span + low, "%.2f")
 
 
+def online(value: float, ctx: Context, flags: Mapping[str, bool]) -> str:
+    """ACPresent: 0 clears online without saying offline (openups_online_fun)."""
+    return "online" if value else "!online"
+
+
 _PS = "UPS.PowerSummary"
 _PST = f"{_PS}.PresentStatus"
 
@@ -113,7 +120,7 @@ OPENUPS = Subdriver(
         HidStatus(f"{_PST}.Charging", "chrg", quick=True),
         HidStatus(f"{_PST}.Discharging", "dischrg", quick=True),
         HidStatus(f"{_PST}.NeedReplacement", "replacebatt"),
-        HidStatus(f"{_PST}.ACPresent", "online", quick=True),
+        HidStatus(f"{_PST}.ACPresent", "online", quick=True, convert=online),
         HidStatus(f"{_PST}.BatteryPresent", "nobattery", quick=True, inverted=True),
     ),
     commands=(),
