@@ -67,6 +67,9 @@ def test_vi1200shl_commands_and_settings_equal_nut_dump() -> None:
         "test.battery.start.quick", "test.battery.stop"]
     assert sorted(k for k, spec in update.specs.items() if spec.rw) == [
         "output.voltage.nominal", "ups.delay.shutdown", "ups.delay.start"]
+    # "Type: ENUM", options 200 208 220 230 240: a 230 V unit of a line-interactive type.
+    assert update.specs["output.voltage.nominal"].enums == ("200", "208", "220", "230", "240")
+    assert update.specs["output.voltage.nominal"].type_words() == "RW ENUM STRING:3"
     assert update.values["driver.version.data"] == "MGE HID 1.59"
 
 
@@ -232,3 +235,19 @@ def test_settings_write_nut_values(var: str, value: str, written: str) -> None:
     before = len(rig.device.writes)
     result(rig.driver.set_var(var, value))
     assert [w.hex(" ") for w in rig.device.writes[before:]] == [written]
+
+
+def test_enum_settings_of_the_5sc() -> None:
+    """ENUM rows: ups.shutdown's table, and the nominal voltages a 220 V online-class unit takes."""
+    specs = _rig(EATON5SC).poll().specs
+    assert specs["ups.shutdown"].enums == ("disabled", "enabled")
+    assert specs["output.voltage.nominal"].enums == ("200", "208", "220", "230", "240")
+    assert specs["input.sensitivity"].enums == ()      # RW without HU_FLAG_ENUM
+
+
+def test_outlet_desc_is_text_and_writable_as_text() -> None:
+    """outlet.desc (HU_FLAG_ABSENT) is the driver's text, set as given (not as a number)."""
+    rig = _rig(EATON5SC)
+    assert rig.values()["outlet.desc"] == "Main Outlet"
+    assert result(rig.driver.set_var("outlet.desc", "Rack A")) is None
+    assert rig.values()["outlet.desc"] == "Rack A"

@@ -139,9 +139,15 @@ class DeviceMap:
             if buf is not None:
                 _set_flag(row, f, buf, flags, ctx)
 
-    def specs(self) -> dict[str, VarSpec]:
-        """Return the RW/STRING types of the writable variables."""
-        specs = {row.var: VarSpec(rw=True, string_len=row.string_len)
+    def specs(self, ctx: Context | None = None) -> dict[str, VarSpec]:
+        """Return the RW/STRING types of the writable variables.
+
+        An ``enum`` row's values are its table's texts whose number its
+        converter accepts now (``ctx``: the device's state), in table order,
+        as usbhid-ups adds them with dstate_addenum.
+        """
+        specs = {row.var: VarSpec(rw=True, string_len=row.string_len,
+                                  enums=_enums(row, ctx) if row.enum and ctx else ())
                  for row, _ in self.variables if row.rw}
         specs.update({row.var: VarSpec(rw=True, string_len=row.string_len)
                       for row in self.absent})
@@ -169,6 +175,14 @@ class DeviceMap:
             if row.var.lower() == key and row.rw:
                 return row, f
         return None
+
+
+def _enums(row: HidVar, ctx: Context) -> tuple[str, ...]:
+    convert = row.convert
+    if convert is None:
+        return ()
+    table: Mapping[str, float] = getattr(convert, "reverse", {})
+    return tuple(text for text, value in table.items() if convert(float(value), ctx) is not None)
 
 
 def _set_flag(row: HidStatus, f: HidField, buf: bytes, flags: dict[str, bool],

@@ -219,7 +219,7 @@ class UsbHidDriver:
         apply_status(self.values, self.flags, self.status_options)
         if SEMI in tiers:
             self.dirty = False
-        return Update(dict(self.values), dmap.specs(), dmap.command_names(), replace_all=True)
+        return Update(dict(self.values), dmap.specs(ctx), dmap.command_names(), replace_all=True)
 
     @inlineCallbacks
     def _interrupts(self) -> Any:
@@ -235,7 +235,7 @@ class UsbHidDriver:
         for data in reports:
             self.values.update(dmap.read_input(data, ctx, self.flags))
         apply_status(self.values, self.flags, self.status_options)
-        return Update(dict(self.values), dmap.specs(), dmap.command_names(), replace_all=True)
+        return Update(dict(self.values), dmap.specs(ctx), dmap.command_names(), replace_all=True)
 
     def _load_strings(self, backend: HidBackend, rows: list[Any]) -> Deferred[None]:
         assert self.map is not None
@@ -286,7 +286,9 @@ class UsbHidDriver:
         # upsd hands the driver the name as the client spelt it.
         absent = next((row for row in self.map.absent if row.var.lower() == name.lower()), None)
         if absent is not None:
-            self.values[absent.var] = strtol(value)
+            # The delays are numbers (strtol); other absent rows keep the text.
+            delay = absent.var.startswith("ups.delay.")
+            self.values[absent.var] = strtol(value) if delay else value
             return None
         found = self.map.writable(name)
         if found is None:

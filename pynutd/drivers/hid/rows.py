@@ -36,6 +36,8 @@ class HidVar:
     ``tier``: ``static`` read at connect only, ``semi`` at connect and after
     a write, ``full`` every pollfreq, ``quick`` every pollinterval.
     ``string_len`` > 0 with ``rw`` makes the variable STRING:n and writable.
+    ``enum`` (NUT's HU_FLAG_ENUM on an RW row) lists the texts of the
+    converter's table that it accepts for this device as the ENUM values.
     """
 
     var: str
@@ -45,6 +47,7 @@ class HidVar:
     tier: str = FULL
     rw: bool = False
     string_len: int = 0
+    enum: bool = False
 
 
 @dataclass(frozen=True, slots=True)

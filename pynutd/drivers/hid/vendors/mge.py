@@ -137,9 +137,9 @@ USAGES = {
 
 
 def _rw(var: str, path: str, size: int, fmt: str = "%.0f", convert: Converter | None = None,
-        tier: str = SEMI) -> HidVar:
+        tier: str = SEMI, enum: bool = False) -> HidVar:
     # A ST_FLAG_RW | ST_FLAG_STRING row (settable with upsrw, at most ``size`` characters).
-    return HidVar(var, path, fmt, convert, tier, rw=True, string_len=size)
+    return HidVar(var, path, fmt, convert, tier, rw=True, string_len=size, enum=enum)
 
 
 def _outlet(n: int, index: int, desc: str) -> tuple[HidVar | HidAbsent, ...]:
@@ -262,7 +262,8 @@ VARIABLES: tuple[HidVar | HidAbsent, ...] = (
     _rw("ups.start.auto", f"{_IN1}.AutomaticRestart", 5, "%s", lk.yes_no),
     _rw("ups.start.battery", f"{_IN3}.StartOnBattery", 5, "%s", lk.yes_no),
     _rw("ups.start.reboot", f"{_OUT}.ForcedReboot", 5, "%s", lk.yes_no),
-    _rw("ups.shutdown", f"{_PS}.PresentStatus.Switchable", 10, "%s", lk.enable_disable),
+    _rw("ups.shutdown", f"{_PS}.PresentStatus.Switchable", 10, "%s", lk.enable_disable,
+        enum=True),
     HidVar("ups.date", f"{_PS}.Time", "%s", lk.ups_date),
     HidVar("ups.time", f"{_PS}.Time", "%s", lk.ups_time),
     HidVar("ups.type", f"{_PC}.ConverterType", "%s", lk.ups_type, STATIC),
@@ -313,7 +314,7 @@ VARIABLES: tuple[HidVar | HidAbsent, ...] = (
     HidVar("output.voltage", f"{_OUT}.Voltage", "%.1f"),
     *_phases("output.{}.voltage", f"{_OUT}.Phase.[{{}}].Voltage", "%.1f", _LN, _LN_NAMES),
     _rw("output.voltage.nominal", "UPS.Flow.[4].ConfigVoltage", 3, "%.0f",
-        lk.nominal_output_voltage),
+        lk.nominal_output_voltage, enum=True),
     HidVar("output.current", f"{_OUT}.Current", "%.2f"),
     *_phases("output.{}.current", f"{_OUT}.Phase.[{{}}].Current", "%.1f"),
     HidVar("output.current.nominal", "UPS.Flow.[4].ConfigCurrent", "%.2f"),
@@ -324,7 +325,8 @@ VARIABLES: tuple[HidVar | HidAbsent, ...] = (
     HidVar("outlet.id", f"{_OUTLET1}.OutletID", tier=STATIC),
     HidAbsent("outlet.desc", f"{_OUTLET1}.OutletID", "Main Outlet", string_len=20),
     HidVar("outlet.switchable", f"{_OUTLET1}.PresentStatus.Switchable", "%s", lk.yes_no, STATIC),
-    _rw("outlet.power", f"{_OUTLET1}.ConfigApparentPower", 6, "%s", lk.pegasus_threshold),
+    _rw("outlet.power", f"{_OUTLET1}.ConfigApparentPower", 6, "%s", lk.pegasus_threshold,
+        enum=True),
     HidVar("outlet.power", f"{_OUTLET1}.ApparentPower"),
     HidVar("outlet.realpower", f"{_OUTLET1}.ActivePower"),
     HidVar("outlet.current", f"{_OUTLET1}.Current", "%.2f"),
