@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pynutd.drivers.hid.bind import apply_fixes
 from pynutd.drivers.hid.converters import Context
 from pynutd.drivers.hid.rows import DeviceIdent
 from pynutd.drivers.hid.status import status_text
 from pynutd.drivers.hid.vendors import subdriver_for
 from pynutd.drivers.hid.vendors.apc import APC, apc_date, identity
-from tests.hidfakes import FIXTURES, Rig
+from pynutd.drivers.hid.vendors.descfix import CONFIG_VOLTAGE, VOLTAGE, find_by_id
+from tests.hidfakes import FIXTURES, Rig, descriptor
 
 BACKUPS500 = "apc-backups500-051d_0002.hex"
 CTX = Context(lambda i: None, {}, {})
@@ -89,3 +91,20 @@ def test_claim_product_table_and_pollonly() -> None:
     assert not APC.claims(DeviceIdent(0x051D, 0x0009))
     assert APC.claims(DeviceIdent(0x051D, 0x0009, forced=True))
     assert APC.pollonly_products == (0x0003, 0x0004)
+
+
+def test_xs1400u_input_voltage_range_fixed() -> None:
+    """The real XS 1400U descriptor (issue #1189): 75..140 V inputs widened as NUT logs it.
+
+    NUT's log for this unit: "hvt input LogMin: 280 LogMax: 280", then
+    "Set voltage LogMin = 0, LogMax = 560" and "Set configVoltage ... LogMax = 255".
+    """
+    desc = descriptor("apc-backups-xs1400u-051d_0002.hex")
+    before = find_by_id(desc, 0x31, VOLTAGE)
+    assert before is not None and (before.log_min, before.log_max) == (75, 140)
+    fixed = apply_fixes(desc, APC, 0x0002)
+    voltage = find_by_id(fixed, 0x31, VOLTAGE)
+    nominal = find_by_id(fixed, 0x30, CONFIG_VOLTAGE)
+    assert voltage is not None and (voltage.log_min, voltage.log_max) == (0, 560)
+    assert nominal is not None and (nominal.log_min, nominal.log_max) == (75, 255)
+    assert apply_fixes(desc, APC, 0x0003) == desc

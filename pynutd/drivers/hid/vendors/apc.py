@@ -25,6 +25,7 @@ from pynutd.drivers.hid.converters import (
     selftest_result,
     string_index,
 )
+from pynutd.drivers.hid.descriptor import ReportDescriptor
 from pynutd.drivers.hid.rows import (
     QUICK,
     SEMI,
@@ -37,6 +38,13 @@ from pynutd.drivers.hid.rows import (
     beeper_commands,
     delay_commands,
     status_rows,
+)
+from pynutd.drivers.hid.vendors.descfix import (
+    CONFIG_VOLTAGE,
+    HIGH_VOLTAGE_TRANSFER,
+    VOLTAGE,
+    find_by_id,
+    with_range,
 )
 
 APC_VENDORID = 0x051D
@@ -111,6 +119,25 @@ def identity(ident: DeviceIdent) -> dict[str, str]:
     return out
 
 
+def fix_descriptor(desc: ReportDescriptor, product_id: int) -> ReportDescriptor:
+    """apc_fix_report_desc (Back-UPS XS 1400U on 230 V): input voltages wider than 120 V.
+
+    On 051d:0002, when the high transfer point (report 0x33) can exceed the
+    declared input voltage (0x31) or its nominal (0x30), the voltage is read
+    as 0..2x that point and the nominal's maximum becomes 255.
+    """
+    hvt = find_by_id(desc, 0x33, HIGH_VOLTAGE_TRANSFER) if product_id == 0x0002 else None
+    if hvt is None:
+        return desc
+    voltage = find_by_id(desc, 0x31, VOLTAGE)
+    if voltage and hvt.log_max > voltage.log_max:
+        desc = with_range(desc, voltage, 0, 2 * hvt.log_max)
+    nominal = find_by_id(desc, 0x30, CONFIG_VOLTAGE)
+    if nominal and hvt.log_max > nominal.log_max:
+        desc = with_range(desc, nominal, nominal.log_min, 255)
+    return desc
+
+
 def _delays(prefix: str, reboot: str = "DelayBeforeReboot",
             startup: str = "DelayBeforeStartup",
             shutdown: str = "DelayBeforeShutdown") -> tuple[HidVar | HidAbsent, ...]:
@@ -133,6 +160,7 @@ APC = Subdriver(
     usages=USAGES,
     mfr_default="APC",
     identity=identity,
+    fix_descriptor=fix_descriptor,
     pollonly_products=(0x0003, 0x0004),   # apc-hid.c disable_interrupt_pipe (5G models)
     variables=(
         HidVar("battery.charge", f"{_PS}.RemainingCapacity"),
