@@ -15,8 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from pynutd.drivers.hid.converters import Context
+from pynutd.drivers.hid.rows import DeviceIdent
 from pynutd.drivers.hid.vendors import subdriver_for
-from pynutd.drivers.hid.vendors.belkin import BELKIN, USAGES
+from pynutd.drivers.hid.vendors.belkin import (
+    BELKIN,
+    USAGES,
+    liebert_config_volts,
+    liebert_line_volts,
+)
 from tests.hidbuild import Field, write_device
 from tests.hidfakes import FIXTURES, Rig, dev_values
 
@@ -144,3 +151,24 @@ def test_belkin_commands_and_unwritable_sensitivity(tmp_path: Path) -> None:
 def test_belkin_claim(vid: int, pid: int, forced: bool, claimed: bool) -> None:
     """belkin_claim: listed IDs, others of 050d/10af only with productid, never the hub."""
     assert (subdriver_for(vid, pid, forced) is BELKIN) is claimed
+
+
+def test_liebert_voltage_factors_stick_per_device() -> None:
+    """NUT's Liebert exponent guesses: a factor once guessed applies to later readings."""
+    ctx = Context(lambda i: None, {}, {}, {})
+    assert liebert_line_volts(230.0, ctx) == "230.0"            # nothing guessed yet
+    assert liebert_line_volts(2.201e-05, ctx) == "220.1"        # about 1e-5: times 1e7
+    assert liebert_line_volts(0.001212, ctx) == "121.2"         # about 1e-3: times 1e5
+    assert liebert_line_volts(0.5, ctx) == "50000.0"            # not near either: kept factor
+    other = Context(lambda i: None, {}, {}, {})
+    assert liebert_config_volts(1e-7, other) == "10.0"          # 1e-7: nominal times 1e8 ...
+    assert liebert_line_volts(2.4e-06, other) == "24.0"         # ... and lines times 1e7
+    assert liebert_config_volts(24.0, Context(lambda i: None, {}, {}, {})) == "24.0"
+
+
+def test_belkin_model_unknown_without_product_string() -> None:
+    """belkin_format_model: "unknown" when the device has no product string (else the string)."""
+    assert BELKIN.identity is not None
+    assert BELKIN.identity(DeviceIdent(0x050D, 0x0980)) == {"ups.model": "unknown"}
+    assert BELKIN.identity(DeviceIdent(0x050D, 0x0980, "BELKIN", "UPS")) == {}
+    assert BELKIN.mfr_default == "Belkin"

@@ -142,24 +142,31 @@ def belkin_online(value: float, ctx: Context, flags: Mapping[str, bool]) -> str:
 def liebert_line_volts(value: float, ctx: Context) -> str:
     """Liebert input/output/battery voltage: NUT's guess at a wrong exponent.
 
-    Readings below 1 V are taken as off by 1e7 (about 1e-5) or 1e5
-    (about 1e-3); others are printed as they are.  NUT keeps the guessed
-    factor in a global that later readings reuse; pynutd decides per
-    reading, which gives the same text unless a device mixes both kinds.
+    A reading below 1 V about 1e-5 sets the device's line factor to 1e7,
+    one about 1e-3 to 1e5; every reading is printed times the factor last
+    set (1 until then).  NUT keeps the factor in a global, so a later
+    reading of 1 V or more is multiplied too; :attr:`Context.state` keeps
+    it per device the same way.
     """
     if value < 1:
         if abs(value - 1e-5) < 4e-5:
-            value *= 1e7
+            ctx.state["liebert_line"] = 1e7
         elif abs(value - 1e-3) < 4e-3:
-            value *= 1e5
-    return c_format(value, "%.1f")
+            ctx.state["liebert_line"] = 1e5
+    return c_format(value * ctx.state.get("liebert_line", 1.0), "%.1f")
 
 
 def liebert_config_volts(value: float, ctx: Context) -> str:
-    """Liebert battery.voltage.nominal: a reading of exactly 1e-7 is taken as off by 1e8."""
+    """Liebert battery.voltage.nominal: a reading of 1e-7 sets factors 1e8 (and 1e7 for lines)."""
     if value < 1 and abs(value - 1e-7) < 1e-9:
-        value *= 1e8
-    return c_format(value, "%.1f")
+        ctx.state["liebert_config"] = 1e8
+        ctx.state["liebert_line"] = 1e7
+    return c_format(value * ctx.state.get("liebert_config", 1.0), "%.1f")
+
+
+def belkin_identity(ident: DeviceIdent) -> dict[str, str]:
+    """belkin_format_model: "unknown" when the device has no product string."""
+    return {} if ident.product else {"ups.model": "unknown"}
 
 
 # -- the table ---------------------------------------------------------------------
@@ -283,4 +290,5 @@ BELKIN = Subdriver(
     commands=COMMANDS,
     claim=belkin_claim,
     mfr_default="Belkin",
+    identity=belkin_identity,
 )
