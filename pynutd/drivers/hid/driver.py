@@ -44,7 +44,7 @@ from pynutd.drivers.hid.descriptor import DescriptorError, HidField, parse
 from pynutd.drivers.hid.device import HidBackend, Opener, OpenerFactory, identity_values
 from pynutd.drivers.hid.dumps import dump_texts
 from pynutd.drivers.hid.match import opener_for
-from pynutd.drivers.hid.rows import FULL, QUICK, SEMI, STATIC, DeviceIdent
+from pynutd.drivers.hid.rows import FULL, QUICK, SEMI, STATIC, DeviceIdent, Subdriver
 from pynutd.drivers.hid.runner import (
     DeviceRunner,
     Executor,
@@ -54,7 +54,7 @@ from pynutd.drivers.hid.runner import (
     fetch_strings,
 )
 from pynutd.drivers.hid.status import StatusOptions, apply_status
-from pynutd.drivers.hid.vendors import subdriver_for
+from pynutd.drivers.hid.vendors import by_name, is_fallback, subdriver_for
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ class UsbHidDriver:
         self.state: dict[str, Any] = {}   # the subdriver converters' memory (Context.state)
         self.raw_descriptor = b""
         self.dirty = True
+        self.subdriver_name, self.explore = subdriver_options(section)
+        self.logged_table = ""   # the table last announced in the log
 
     # -- Driver interface ------------------------------------------------------
 
@@ -138,7 +140,9 @@ class UsbHidDriver:
             raise DeviceError("the device returned no usable report descriptor")
         sub = subdriver_for(backend.vendor_id, backend.product_id, self.forced,
                             manufacturer=backend.manufacturer, product=backend.product,
-                            serial=backend.serial, name=self.section.get("subdriver"))
+                            serial=backend.serial, name=self.subdriver_name,
+                            explore=self.explore)
+        self._announce(sub, backend)
         self.map = bind(sub, apply_fixes(desc, sub, backend.product_id), backend.product_id,
                         backend.vendor_id)
         if backend.product_id in sub.pollonly_products:
@@ -162,6 +166,19 @@ class UsbHidDriver:
         log.info("[%s] %s %04x:%04x, %s, %d variables", self.section.name,
                  backend.product or "HID UPS", backend.vendor_id, backend.product_id,
                  sub.name, len(self.values))
+
+    def _announce(self, sub: Subdriver, backend: HidBackend) -> None:
+        """Log the table chosen, once per device and table, as usbhid-ups' callback."""
+        key = f"{backend.vendor_id:04x}:{backend.product_id:04x} {sub.name}"
+        if key == self.logged_table:
+            return
+        self.logged_table = key
+        if is_fallback(sub):
+            # NUT would refuse the device ("Manufacturer or model not supported!")
+            log.warning("[%s] no subdriver for %04x:%04x, using the generic Power Device "
+                        "mapping", self.section.name, backend.vendor_id, backend.product_id)
+        else:
+            log.info("[%s] Using subdriver: %s", self.section.name, sub.name)
 
     def disconnect(self) -> None:
         """Close the device (its thread stays for the next connect)."""
@@ -327,6 +344,29 @@ class UsbHidDriver:
 
 
 # -- construction ------------------------------------------------------------------
+
+def subdriver_options(section: UpsSection) -> tuple[str | None, bool]:
+    """Return ups.conf ``subdriver`` and ``explore``; ConfigError where usbhid-ups exits.
+
+    As usbhid-ups: a ``subdriver`` no table name matches is fatal, and for
+    a real device ``subdriver`` needs ``vendorid`` and ``productid`` and
+    ``explore`` needs ``vendorid`` (a ``virtual:`` port names its device).
+    """
+    name = section.get("subdriver")
+    explore = section.get("explore") is not None
+    kind, colon, _ = (section.port or "auto").partition(":")
+    real = not (colon and kind.isalpha())
+    if name is not None:
+        if by_name(name) is None:
+            raise section.error("subdriver", f"Configuration requested subdriver '{name}' "
+                                             f"but none matched")
+        if real and (section.get("vendorid") is None or section.get("productid") is None):
+            raise section.error("subdriver", "When specifying a subdriver, 'vendorid' and "
+                                             "'productid' are mandatory.")
+    if explore and real and section.get("vendorid") is None:
+        raise section.error("explore", 'must specify "vendorid" when using "explore"')
+    return name, explore
+
 
 def create(section: UpsSection, reactor: Any,
            openers: Mapping[str, OpenerFactory] | None = None) -> UsbHidDriver:

@@ -27,6 +27,7 @@ from pynutd.drivers.hid.device import (
     OpenerFactory,
     enumerate_devices,
 )
+from pynutd.drivers.hid.vendors import is_fallback, subdriver_for
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +200,20 @@ def describe(info: DeviceInfo) -> str:
             f"{info.product or '?'} serial={info.serial or '-'} path={path}")
 
 
+def table_note(info: DeviceInfo) -> str:
+    """Say which table usbhid-ups would serve a device with (its claim functions, in order)."""
+    table = subdriver_for(info.vendor_id, info.product_id, manufacturer=info.manufacturer,
+                          product=info.product, serial=info.serial)
+    if is_fallback(table):
+        return "no NUT subdriver: generic Power Device mapping"
+    return f"subdriver {table.name}"
+
+
 def scan_devices(devices: Iterable[DeviceInfo]) -> list[tuple[str, str]]:
-    """Return (description, ups.conf section) for each UPS among ``devices``."""
+    """Return (description, ups.conf section) for each UPS among ``devices``.
+
+    The description ends with the table the driver will use for it.
+    """
     result = []
     seen: set[tuple[int, int, str]] = set()
     for info in devices:
@@ -210,7 +223,7 @@ def scan_devices(devices: Iterable[DeviceInfo]) -> list[tuple[str, str]]:
         seen.add(key)
         name = re.sub(r"[^a-z0-9]+", "", (UPS_VENDORS.get(info.vendor_id) or "hid").lower())
         name = name if len(seen) == 1 else f"{name}{len(seen)}"
-        result.append((describe(info), section_text(info, name)))
+        result.append((f"{describe(info)} ({table_note(info)})", section_text(info, name)))
     return result
 
 
