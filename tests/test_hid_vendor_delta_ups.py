@@ -62,7 +62,7 @@ def test_model_name_falls_back_to_product_when_empty() -> None:
 
 @pytest.mark.parametrize("pid, forced, name", [
     (0x041B, False, DELTA_UPS.name),
-    (0xA0A0, False, "TrippLite HID 0.84"),   # NUT's tripplite table lists a0a0
+    (0xA0A0, False, "TrippLite HID 0.85"),   # NUT's tripplite table lists a0a0
     (0xA0A0, True, DELTA_UPS.name),          # with productid= Delta comes first, as in NUT
 ])
 def test_claim(pid: int, forced: bool, name: str) -> None:

@@ -1,14 +1,17 @@
-"""Tripp Lite HID Power Devices (vendor 09ae; also HP 03f0, Delta 05dd).
+"""Tripp Lite HID Power Devices (vendor 09ae; also HP 03f0, Delta/Minuteman 05dd).
 
-Rows as NUT's ``drivers/tripplite-hid.c`` (TrippLite HID 0.84, NUT 2.8.0) maps
-them, with two changes from NUT master: ActivePower is ``ups.realpower`` (W)
-not ``ups.power`` (VA), and the SMART1500LCD (09ae:2012) ActivePower field's
-unit exponent 0 is read as 7 (NUT PR #3581, issue #3580).  Vendor usages are
-on page 0xFFFF (shared/hid/USAGES.md).  The product ID is Tripp Lite's
-protocol number; its scale quirks are in :data:`SCALES`, and protocol 2012's
-fixed report layout is a hook (:mod:`.tripplite_2012`).
+Rows as NUT master's ``drivers/tripplite-hid.c`` (TrippLite HID 0.85) maps
+them, with two changes NUT made after that source (PR #3581, issue #3580):
+ActivePower is ``ups.realpower`` (W) not ``ups.power`` (VA), and the
+SMART1500LCD (09ae:2012) ActivePower field's unit exponent 0 is read as 7.
+Vendor usages are on page 0xFFFF (shared/hid/USAGES.md).  The product ID
+is Tripp Lite's protocol number; its scale quirks are in :data:`SCALES`, and
+protocol 2012's fixed report layout is a hook (:mod:`.tripplite_2012`).
+Claim as tripplite_claim: the product table; another Tripp Lite or HP
+product only with ``productid`` (never 09ae:0001, a serial-over-USB model);
+another Delta/Minuteman product never.
 
-test-case-name: tests.test_hid_tables
+test-case-name: tests.test_hid_vendor_tripplite
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pynutd.drivers.hid.rows import (
     QUICK,
     SEMI,
     STATIC,
+    DeviceIdent,
     FieldFix,
     HidAbsent,
     HidCommand,
@@ -38,6 +42,8 @@ from pynutd.drivers.hid.rows import (
 from pynutd.drivers.hid.vendors.tripplite_2012 import LAYOUT as PROTOCOL_2012
 
 TRIPPLITE_VENDORID = 0x09AE
+HP_VENDORID = 0x03F0
+DELTA_VENDORID = 0x05DD
 
 USAGES = {
     0xFFFF0010: "TLCustom", 0xFFFF0056: "TLDelayBeforeStartup",
@@ -71,7 +77,23 @@ SCALES = {
     **{pid: _ONE for pid in range(0x4001, 0x4009)},
 }
 
-PRODUCTS = tuple(SCALES) + (0xA011, 0xA0A0)
+PRODUCTS = tuple(SCALES)
+# Every HP and Delta/Minuteman entry of NUT's table has battery scale 1.
+OTHER_DEVICES = tuple((HP_VENDORID, pid) for pid in (0x0001, 0x1FE0, 0x1FE1, 0x1FE2, 0x1FE3,
+                                                     0x1F06, 0x1F08, 0x1F09, 0x1F0A)) + (
+    (DELTA_VENDORID, 0xA011), (DELTA_VENDORID, 0xA0A0))
+SERIAL_OVER_USB = 0x0001   # a Tripp Lite product for the tripplite_usb driver
+
+
+def claim(ident: DeviceIdent) -> bool:
+    """tripplite_claim: listed devices; HP and Tripp Lite others only with productid."""
+    if ident.vendor_id == TRIPPLITE_VENDORID:
+        if ident.product_id in SCALES:
+            return True
+        return ident.forced and ident.product_id != SERIAL_OVER_USB
+    if (ident.vendor_id, ident.product_id) in OTHER_DEVICES:
+        return True
+    return ident.vendor_id == HP_VENDORID and ident.forced
 
 
 @reads_string
@@ -87,8 +109,9 @@ _IOVOLT = scaled("io_voltage")
 _IOFREQ = scaled("io_frequency")
 
 TRIPPLITE = Subdriver(
-    name="TrippLite HID 0.84",
-    vendor_ids=(TRIPPLITE_VENDORID, 0x03F0, 0x05DD),
+    name="TrippLite HID 0.85",
+    vendor_ids=(TRIPPLITE_VENDORID, HP_VENDORID, DELTA_VENDORID),
+    claim=claim,
     usages=USAGES,
     scales=SCALES,
     products=PRODUCTS,
@@ -176,15 +199,7 @@ TRIPPLITE = Subdriver(
         HidStatus("UPS.PowerConverter.PresentStatus.OverTemperature", "overheat"),
         HidStatus("UPS.PowerConverter.PresentStatus.InternalFailure", "commfault"),
         HidStatus("UPS.PowerConverter.PresentStatus.AwaitingPower", "awaitingpower"),
-        HidStatus("UPS.BatterySystem.Battery.PresentStatus.BelowRemainingCapacityLimit",
-                  "lowbatt", quick=True),
-        HidStatus("UPS.BatterySystem.Battery.PresentStatus.FullyCharged", "fullycharged",
-                  quick=True),
-        HidStatus("UPS.BatterySystem.Battery.PresentStatus.Charging", "chrg", quick=True),
-        HidStatus("UPS.BatterySystem.Battery.PresentStatus.Discharging", "dischrg", quick=True),
-        HidStatus("UPS.BatterySystem.Battery.PresentStatus.FullyDischarged", "depleted",
-                  quick=True),
-        HidStatus("UPS.BatterySystem.Battery.PresentStatus.NeedReplacement", "replacebatt"),
+        # NUT master leaves the BatterySystem.Battery.PresentStatus duplicates out.
     ),
     commands=(
         # deep and stop are "reported not to work" in NUT's table.
@@ -198,6 +213,9 @@ TRIPPLITE = Subdriver(
         # The ECO550UPS has no DelayBeforeReboot: the watchdog reboots it.
         HidCommand("shutdown.reboot", f"{_OUTLET}.TLWatchdog", "10"),
         HidCommand("reset.watchdog", f"{_OUTLET}.TLWatchdog", "60"),
+        # beeper.on/off: listed by NUT, turned into beeper.enable/disable by usbhid-ups.
+        HidCommand("beeper.on", "UPS.PowerSummary.AudibleAlarmControl", "2"),
+        HidCommand("beeper.off", "UPS.PowerSummary.AudibleAlarmControl", "3"),
         *beeper_commands("UPS.PowerSummary.AudibleAlarmControl"),
     ),
 )
