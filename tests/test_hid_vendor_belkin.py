@@ -172,3 +172,26 @@ def test_belkin_model_unknown_without_product_string() -> None:
     assert BELKIN.identity(DeviceIdent(0x050D, 0x0980)) == {"ups.model": "unknown"}
     assert BELKIN.identity(DeviceIdent(0x050D, 0x0980, "BELKIN", "UPS")) == {}
     assert BELKIN.mfr_default == "Belkin"
+
+
+def test_liebert_psi5_real_descriptor() -> None:
+    """A real PSI5 descriptor (10af:0002, issue #2271) binds NUT's PSI5 rows.
+
+    Values: the reports that log gives, run through the table; the variable
+    set equals NUT 2.8.2.1's dump of another PSI5 (same firmware family),
+    whose nominal ratings agree.  The line voltages and frequencies are not
+    in the transcribed log, so only their presence is compared.
+    """
+    rig = Rig(FIXTURES / "liebert-psi5-10af_0002.hex")
+    rig.connect()
+    ours = _published(rig.values())
+    dump = _published(dev_values("Liebert__PSI5__usbhid-ups__2.8.2.1__01.dev"))
+    assert set(ours) == set(dump)
+    logged = {"battery.capacity": "1100", "battery.charge": "100", "battery.charge.warning": "20",
+              "battery.runtime": "4920", "battery.voltage.nominal": "24", "battery.type": "PbAc",
+              "input.voltage.nominal": "120", "output.voltage.nominal": "120", "ups.load": "11",
+              "ups.status": "OL"}
+    assert {k: ours[k] for k in logged} == logged
+    same_model = ["battery.voltage.nominal", "input.voltage.nominal", "output.voltage.nominal",
+                  "battery.type", "ups.mfr", "ups.model", "ups.vendorid", "ups.productid"]
+    assert {k: ours[k] for k in same_model} == {k: dump[k] for k in same_model}
