@@ -14,8 +14,11 @@ from pynutd.drivers.hid.device import DeviceInfo
 from pynutd.drivers.hid.driver import UsbHidDriver, create
 from pynutd.drivers.hid.match import Matcher, choose, scan_devices
 from pynutd.drivers.hid.vendors import subdriver_for
+from pynutd.drivers.hid.vendors.apc import APC as APC_TABLE
 from pynutd.drivers.hid.vendors.cyberpower import CYBERPOWER
 from pynutd.drivers.hid.vendors.generic import GENERIC
+from pynutd.drivers.hid.vendors.mge import MGE
+from pynutd.drivers.hid.vendors.tripplite import TRIPPLITE
 from pynutd.drivers.poller import Poller
 from pynutd.sim.hid_virtual import VirtualHidUps, open_virtual
 from pynutd.ups import Availability, UpsState
@@ -95,13 +98,13 @@ def test_scan_lists_ups_with_sections() -> None:
 
 
 @pytest.mark.parametrize("vid, pid, forced, name", [
-    (0x09AE, 0x2012, False, "TrippLite HID 0.85"),
+    (0x09AE, 0x2012, False, TRIPPLITE.name),
     (0x09AE, 0x9999, False, GENERIC.name),      # unknown Tripp Lite PID: not claimed
-    (0x09AE, 0x9999, True, "TrippLite HID 0.85"),
-    (0x03F0, 0x1FE0, False, "TrippLite HID 0.85"),   # listed in tripplite-hid.c
-    (0x051D, 0x0002, False, "APC HID 0.101"),
-    (0x0764, 0x0501, False, "CyberPower HID 0.85"),
-    (0x0463, 0xFFFF, False, "MGE HID 1.59"),   # Eaton: MGE HID (mge.py)
+    (0x09AE, 0x9999, True, TRIPPLITE.name),
+    (0x03F0, 0x1FE0, False, TRIPPLITE.name),   # listed in tripplite-hid.c
+    (0x051D, 0x0002, False, APC_TABLE.name),
+    (0x0764, 0x0501, False, CYBERPOWER.name),
+    (0x0463, 0xFFFF, False, MGE.name),   # Eaton: MGE HID (mge.py)
 ])
 def test_table_chosen_by_vendor(vid: int, pid: int, forced: bool, name: str) -> None:
     """The vendor table is chosen by vendor ID, unknown products need productid=."""
