@@ -9,7 +9,7 @@ from pynutd.drivers.hid.status import status_text
 from pynutd.drivers.hid.vendors import subdriver_for
 from pynutd.drivers.hid.vendors.apc import APC, apc_date, identity
 from pynutd.drivers.hid.vendors.descfix import CONFIG_VOLTAGE, VOLTAGE, find_by_id
-from tests.hidfakes import FIXTURES, Rig, descriptor
+from tests.hidfakes import FIXTURES, Rig, descriptor, dev_values
 
 BACKUPS500 = "apc-backups500-051d_0002.hex"
 CTX = Context(lambda i: None, {}, {})
@@ -108,3 +108,36 @@ def test_xs1400u_input_voltage_range_fixed() -> None:
     assert voltage is not None and (voltage.log_min, voltage.log_max) == (0, 560)
     assert nominal is not None and (nominal.log_min, nominal.log_max) == (75, 255)
     assert apply_fixes(desc, APC, 0x0003) == desc
+
+
+ES850G2 = "apc-backups-es850g2-051d_0002.hex"
+ES850G2_DUMP = "APC__Back-UPS_ES_850G2__usbhid-ups__2.8.0__01.dev"
+
+
+def test_es850g2_values_and_nut_280_dump_of_the_model() -> None:
+    """Back-UPS ES 850G2 (issue #1304 reports): battery.date by APC's date, as NUT prints it.
+
+    The upsc dump is NUT 2.8.0's for another ES 850G2: same variables (the
+    serial is not in the fixture's strings) and the same settings, ratings
+    and states.  Its ups.firmware.aux "a2 " keeps the USB string's trailing
+    blank, which the fixture's strings file cannot hold.
+    """
+    rig = Rig(FIXTURES / ES850G2)
+    rig.connect()
+    ours = {k: v for k, v in rig.values().items() if not k.startswith(("device.", "driver."))}
+    dump = {k: v for k, v in dev_values(ES850G2_DUMP).items()
+            if not k.startswith(("device.", "driver."))}
+    assert set(ours) | {"ups.serial"} == set(dump)
+    same = ["battery.charge", "battery.charge.low", "battery.charge.warning", "battery.date",
+            "battery.runtime.low", "battery.type", "battery.voltage.nominal",
+            "input.sensitivity", "input.transfer.high", "input.transfer.low",
+            "input.voltage.nominal", "ups.beeper.status", "ups.delay.shutdown", "ups.firmware",
+            "ups.mfr", "ups.model", "ups.productid", "ups.realpower.nominal", "ups.status",
+            "ups.test.result", "ups.timer.reboot", "ups.timer.shutdown", "ups.vendorid"]
+    assert {k: ours[k] for k in same} == {k: dump[k] for k in same}
+    # This unit's own readings, from the same log's Path: values through the table.
+    assert {k: ours[k] for k in ("battery.mfr.date", "ups.mfr.date", "battery.runtime",
+                                 "battery.voltage", "input.voltage", "ups.load")} == {
+        "battery.mfr.date": "2021/03/02", "ups.mfr.date": "2021/03/02",
+        "battery.runtime": "868", "battery.voltage": "13.4", "input.voltage": "228.0",
+        "ups.load": "34"}
