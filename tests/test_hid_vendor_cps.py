@@ -71,6 +71,8 @@ def test_cp1500avrlcda_every_logged_variable_equals_nut() -> None:
         ours.pop(name)
     assert ours == NUT_VALUES
     assert rig.driver.pollfreq == 12
+    sensitivity = update.specs["input.sensitivity"]
+    assert (sensitivity.rw, sensitivity.enums) == (True, ("low", "normal", "high"))
 
 
 def test_fix_report_desc_widens_the_voltage_that_copies_the_transfer_range(

@@ -204,9 +204,9 @@ CYBERPOWER = Subdriver(
                rw=True, string_len=10),
         HidVar("input.transfer.high", f"{_OUT}.HighVoltageTransfer", tier=SEMI,
                rw=True, string_len=10),
-        # NUT: an ENUM of the lookup's texts; pynutd publishes it as STRING:10.
+        # HU_FLAG_ENUM: upsrw lists low/normal/high.
         HidVar("input.sensitivity", f"{_OUT}.CPSInputSensitivity", convert=sensitivity,
-               tier=SEMI, rw=True, string_len=10),
+               tier=SEMI, rw=True, enum=True),
         HidVar("output.frequency", f"{_OUT}.Frequency", convert=output_frequency),
         HidVar("output.voltage", f"{_OUT}.Voltage", "%.1f"),
         HidVar("output.voltage.nominal", f"{_OUT}.ConfigVoltage"),
