@@ -106,24 +106,75 @@ def setup_logging(verbose: int) -> None:
     twlog.PythonLoggingObserver(loggerName="twisted").start()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with the server options and every tool."""
-    parser = argparse.ArgumentParser(
-        prog="pynutd", description="NUT-compatible network UPS server.")
+DEVICE_HELP = ("serve the UPS at DEVICE with no configuration files: a serial port "
+               "(/dev/ttyUSB0, a MUST EP20), a hidraw node or 'auto' (the first USB HID "
+               "UPS), or virtual:FILE.hex (the virtual HID UPS)")
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600: {text}")
+    return value
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the server itself, shared by every way of starting it."""
     parser.add_argument("--version", action="version", version=f"pynutd {__version__}")
-    parser.add_argument("-c", "--confdir", default="/etc/nut",
-                        help="directory with ups.conf, upsd.conf, upsd.users, pynutd.conf")
+    parser.add_argument("-c", "--confdir", default=None,
+                        help="directory with ups.conf, upsd.conf, upsd.users, pynutd.conf "
+                             "(default /etc/nut)")
     parser.add_argument("--demo", action="store_true",
                         help="serve simulated UPSes; needs no hardware and no configuration")
     parser.add_argument("--port", type=int, default=None,
-                        help="with --demo: NUT port (default 3493)")
+                        help="with --demo or DEVICE: NUT port (default 3493)")
     parser.add_argument("--web-port", type=int, default=None,
-                        help="with --demo: web port (default 8080)")
+                        help="with --demo or DEVICE: web port (default 8080)")
+    parser.add_argument("--pollinterval", type=_positive, default=None, metavar="S",
+                        help="with DEVICE: seconds between status polls (default 2)")
     parser.add_argument("-u", "--user", default=None,
                         help="when started as root, run as USER once the ports and devices "
                              "are open (default: nut, if it exists; -u root keeps root)")
     parser.add_argument("-v", "--verbose", action="count", default=0)
-    sub = parser.add_subparsers(dest="tool")
+
+
+def device_argument(argv: Sequence[str]) -> str | None:
+    """Return the first word of ``argv`` that is no option and names no tool: DEVICE.
+
+    argparse cannot hold an optional positional beside sub-commands, so the
+    words are looked at first with the same options: a tool's name always
+    wins (a device file called ``scan`` is ``./scan``).
+    """
+    front = argparse.ArgumentParser(prog="pynutd", add_help=False)
+    _add_server_options(front)
+    front.add_argument("word", nargs="?")
+    front.add_argument("rest", nargs=argparse.REMAINDER)
+    try:
+        known, _ = front.parse_known_args(
+            [a for a in argv if a not in ("-h", "--help", "--version")])
+    except SystemExit:   # a malformed option: the full parser says what is wrong
+        return None
+    word: str | None = known.word
+    return None if word is None or word in TOOLS else word
+
+
+def build_device_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``pynutd [options] DEVICE``."""
+    parser = argparse.ArgumentParser(prog="pynutd", description="NUT-compatible network UPS "
+                                     "server, serving the one UPS at DEVICE.")
+    _add_server_options(parser)
+    parser.add_argument("device", metavar="DEVICE", help=DEVICE_HELP)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with the server options and every tool."""
+    parser = argparse.ArgumentParser(
+        prog="pynutd", description="NUT-compatible network UPS server.",
+        usage="pynutd [options] [DEVICE | TOOL ...]",
+        epilog=f"DEVICE: {DEVICE_HELP}.")
+    _add_server_options(parser)
+    sub = parser.add_subparsers(dest="tool", metavar="TOOL")
     for name, (load, help_text) in TOOLS.items():
         parser_of_tool = sub.add_parser(name, help=help_text)
         try:
@@ -153,12 +204,24 @@ def run_server(args: argparse.Namespace) -> int:
         print(f"pynutd: {exc}", file=sys.stderr)
         return 2
     workdir = None
+    quick = None
     if args.demo:
         from pynutd.demo import prepare
         workdir = prepare(reactor, args.port or 3493, args.web_port or 8080)
         args.confdir = str(workdir.path)
     try:
-        conf = configmod.load(args.confdir)
+        if getattr(args, "device", None):
+            from pynutd import quickstart
+            try:
+                quick = quickstart.prepare(args.device, reactor, args.port or 3493,
+                                           args.web_port or 8080, args.pollinterval,
+                                           bool(args.verbose))
+            except quickstart.NothingFound as exc:
+                print(f"pynutd: {exc}", file=sys.stderr)
+                return 2
+            conf = quick.config    # no file is read in this mode
+        else:
+            conf = configmod.load(args.confdir)
         for warning in conf.warnings:
             log.warning("%s", warning)
         service = make_service(conf, reactor)
@@ -185,12 +248,17 @@ def run_server(args: argparse.Namespace) -> int:
             return
         if workdir is not None:
             workdir.announce()
+        if quick is not None:
+            print(quick.announcement(), flush=True)
         systemd.started()
 
     def reload() -> None:
         systemd.reloading()
         try:
-            service.reload()
+            if quick is None:
+                service.reload()
+            else:   # DEVICE mode has no files to read again
+                service.parts.retry()
         finally:
             systemd.reloaded()
 
@@ -215,8 +283,22 @@ def run_server(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pynutd`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    device = device_argument(argv)
+    if device is not None:
+        parser = build_device_parser()
+        args = parser.parse_args(argv)
+        if args.demo or args.confdir is not None:
+            parser.error("DEVICE serves one UPS with no configuration files: "
+                         "leave out --demo and -c")
+        setup_logging(args.verbose)
+        return run_server(args)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.pollinterval is not None:
+        parser.error("--pollinterval is for 'pynutd DEVICE' (ups.conf has pollinterval)")
+    if args.confdir is None:   # None only so that DEVICE mode can refuse -c
+        args.confdir = "/etc/nut"
     setup_logging(args.verbose)
     if args.tool is None:
         return run_server(args)

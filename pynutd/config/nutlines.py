@@ -14,13 +14,17 @@ from pynutd.config.errors import ConfigError
 from pynutd.parseconf import Line, read_lines
 
 
-def read_nut_lines(path: Path, missing_ok: bool = False) -> list[Line] | None:
+def read_nut_lines(path: Path, missing_ok: bool = False,
+                   data: bytes | None = None) -> list[Line] | None:
     """Return the non-empty lines of ``path``; raise ConfigError if unreadable or bad.
 
-    An absent file gives None when ``missing_ok``.
+    An absent file gives None when ``missing_ok``.  ``data``, when given, is
+    read as the file's content and nothing is opened (the zero-configuration
+    start's own section, named after its command line).
     """
     try:
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
     except FileNotFoundError:
         if missing_ok:
             return None

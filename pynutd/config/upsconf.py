@@ -105,10 +105,10 @@ def _key_value(words: tuple[str, ...]) -> tuple[str, str | None]:
 _Raw = tuple[str, int, dict[str, str], dict[str, int]]
 
 
-def _read_sections(path: Path) -> tuple[list[_Raw], dict[str, str]]:
+def _read_sections(path: Path, data: bytes | None) -> tuple[list[_Raw], dict[str, str]]:
     glob: dict[str, str] = {}
     raw: list[_Raw] = []
-    for line in read_nut_lines(path) or ():
+    for line in read_nut_lines(path, data=data) or ():
         name = section_name(line.words)
         if name is not None:
             if not re.fullmatch(r"[A-Za-z0-9_.:-]+", name) or name.lower() == "default":
@@ -128,9 +128,14 @@ def _read_sections(path: Path) -> tuple[list[_Raw], dict[str, str]]:
     return raw, glob
 
 
-def load_ups_conf(path: Path, warnings: list[str]) -> tuple[tuple[UpsSection, ...], dict[str, str]]:
-    """Read ups.conf into its UPS sections and its global settings."""
-    raw, glob = _read_sections(path)
+def load_ups_conf(path: Path, warnings: list[str], text: str | None = None,
+                  ) -> tuple[tuple[UpsSection, ...], dict[str, str]]:
+    """Read ups.conf into its UPS sections and its global settings.
+
+    ``text``, when given, is read as the content of ``path`` instead of the
+    file (``pynutd DEVICE`` serves the section it prints, read as a file is).
+    """
+    raw, glob = _read_sections(path, None if text is None else text.encode())
     sections = []
     for name, lineno, opts, linemap in raw:
         for required in ("driver", "port"):

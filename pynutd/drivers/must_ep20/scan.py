@@ -92,13 +92,22 @@ def scan(ports: Sequence[str] = ()) -> list[tuple[str, str]]:
         regs = probe(device)
         if regs is None:
             continue
-        values = decode_status(regs, 15)
-        state = WORK_STATES[regs[30002]].name
         name = "ep20" if not found else f"ep20_{len(found) + 1}"
-        model = values["ups.model"]
-        description = (f"{device}: MUST {model} (slave {DEFAULT_SLAVE}, firmware "
-                       f"{values['ups.firmware']}, {state}, {values['ups.status']})")
-        section = (f"[{name}]\n    driver = must_ep2000pro\n    port = {device}\n"
-                   f"    desc = \"MUST {model}\"\n")
-        found.append((description, section))
+        found.append(describe(device, regs, name))
     return found
+
+
+def describe(device: str, regs: dict[int, int], name: str = "ep20") -> tuple[str, str]:
+    """Return ``(description, ups.conf section [name])`` of the EP20 that gave ``regs``.
+
+    ``regs`` is what :func:`probe` read from ``device``; the zero-configuration
+    start (``pynutd DEVICE``) names its section ``ups``.
+    """
+    values = decode_status(regs, 15)
+    state = WORK_STATES[regs[30002]].name
+    model = values["ups.model"]
+    description = (f"{device}: MUST {model} (slave {DEFAULT_SLAVE}, firmware "
+                   f"{values['ups.firmware']}, {state}, {values['ups.status']})")
+    section = (f"[{name}]\n    driver = must_ep2000pro\n    port = {device}\n"
+               f"    desc = \"MUST {model}\"\n")
+    return description, section
