@@ -14,6 +14,7 @@ test-case-name: tests.test_hid_virtual
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pynutd.drivers.hid.descriptor import FEATURE, INPUT, HidField, ReportDescriptor
@@ -41,6 +42,20 @@ SCENARIOS = {s.name: s for s in (
 )}
 
 TEST_SECONDS = {1: 10.0, 2: 60.0}   # quick / deep self-test length
+# PresentStatus bits a healthy UPS on mains has at 0.
+TROUBLE = ("NeedReplacement", "Overload", "InternalFailure", "OverTemperature",
+           "CommunicationLost", "VoltageOutOfRange", "FrequencyOutOfRange",
+           "RemainingTimeLimitExpired", "ShutdownImminent", "BelowRemainingCapacityLimit",
+           "FullyDischarged", "AwaitingPower", "Discharging")
+# Mains-side voltages, index nodes allowed (UPS.PowerConverter.Input.[1].Voltage).
+INPUT_VOLTAGE = re.compile(r"\.Input(\.\[\d+\])?\.Voltage$")
+OUTPUT_VOLTAGE = re.compile(r"\.Output(\.\[\d+\])?\.Voltage$")
+CONFIG_VOLTAGE = re.compile(r"\.(Input|Output|Flow)(\.\[\d+\])?\.ConfigVoltage$")
+
+
+def _encoding(f: HidField) -> tuple[object, ...]:
+    """What makes two fields' raw numbers mean the same physical value."""
+    return (f.unit, f.unit_exp, f.log_min, f.log_max, f.phy_min, f.phy_max)
 QUEUE_LIMIT = 64                      # interrupt-in reports kept for a reader
 
 
@@ -69,9 +84,17 @@ class HidUpsModel:
         self.last = 0.0                      # model seconds at the last update
         self.charge = float(self.raw(".RemainingCapacity", 100))
         runtime = self.raw(".RunTimeToEmpty", 1800)
-        self.full_runtime = runtime * 100 / max(self.charge, 1)
         self.low = self.raw(".RemainingCapacityLimit", 20) or 20
-        self.nominal_input = {f: f.decode(bytes(self._buf(f))) for f in self.fields(".Input.Voltage")}
+        if scenario.phases:
+            # A simulation starts on mains, fully charged, with nothing wrong,
+            # whatever the capture held (a report missing from .reports.txt
+            # reads 0: no charge, no runtime, no mains voltage).
+            self.charge = 100.0
+            runtime = runtime if runtime > 0 else self._logical(".RunTimeToEmpty", 1800)
+            self._start_healthy()
+        self.full_runtime = runtime * 100 / max(self.charge, 1)
+        self.nominal_input = {f: f.decode(bytes(self._buf(f)))
+                              for f in self.matching(INPUT_VOLTAGE)}
         self.forced_mains: bool | None = None
         self.output_on = True
         self.off_at: float | None = None     # model time the output switches off
@@ -88,6 +111,37 @@ class HidUpsModel:
             found = [f for f, p in self.paths.items() if p.endswith(suffix)]
             self._suffixes[suffix] = found
         return found
+
+    def matching(self, pattern: re.Pattern[str]) -> list[HidField]:
+        """Every field (feature and input) whose path the regular expression ``pattern`` finds."""
+        return [f for f, p in self.paths.items() if pattern.search(p)]
+
+    def _logical(self, suffix: str, physical: float) -> int:
+        """The raw value the first field ending with ``suffix`` has for ``physical``."""
+        for f in self.fields(suffix):
+            return f.from_physical(physical)
+        return int(physical)
+
+    def _start_healthy(self) -> None:
+        """Mains voltages, a battery present and no trouble bits, for a coherent first poll."""
+        for flag in TROUBLE:
+            self.set(f"PresentStatus.{flag}", 0)
+        self.set("PresentStatus.BatteryPresent", 1)
+        voltages = self.matching(INPUT_VOLTAGE) + self.matching(OUTPUT_VOLTAGE)
+        known = [f for f in voltages + self.matching(CONFIG_VOLTAGE) if self._value(f)]
+        nominal = next((f.to_physical(self._value(f)) for f in self.matching(CONFIG_VOLTAGE)
+                        if f.kind == FEATURE and self._value(f)), 230.0)
+        for f in voltages:
+            if self._value(f):
+                continue
+            # Another mains voltage in the same encoding gives the raw value;
+            # else the nominal voltage converted into this field's units.
+            same = next((k for k in known if _encoding(k) == _encoding(f)), None)
+            raw = self._value(same) if same is not None else f.from_physical(nominal)
+            f.encode(self._buf(f), raw & ((1 << f.size) - 1))
+
+    def _value(self, f: HidField) -> int:
+        return f.decode(bytes(self._buf(f)))
 
     def _buf(self, f: HidField) -> bytearray:
         return self.buffers[(f.report_id, f.kind)]
