@@ -202,18 +202,20 @@ def _set_flag(row: HidStatus, f: HidField, buf: bytes, flags: dict[str, bool],
 
 
 def bind(sub: Subdriver, desc: ReportDescriptor, product_id: int = 0,
-         vendor_id: int = 0) -> DeviceMap:
+         vendor_id: int = 0, kind: str = FEATURE) -> DeviceMap:
     """Resolve ``sub``'s rows against a device's (fixed) descriptor.
 
     Rows on a report the subdriver must never read for ``product_id`` are
     dropped.  The subdriver's fixed-layout hook for ``vendor_id:product_id``
     is kept only while the descriptor leaves one of its variables unbound.
+    Rows bind to feature fields, or to input fields for usbhid-ups'
+    ``interruptonly`` (``kind`` INPUT, as HIDGetItemData then looks).
     """
     skip = set(sub.skip_reports.get(product_id, ()))
 
     def field_of(path_text: str) -> HidField | None:
         path = string_to_path(path_text, sub.usages)
-        found = desc.find(path, FEATURE) if path else None
+        found = desc.find(path, kind) if path else None
         return None if found is None or found.report_id in skip else found
 
     taken: set[str] = set()

@@ -58,6 +58,10 @@ class HidField:
     phy_max: int | None
     unit: int
     unit_exp: int
+    # hidparser.c's assumed_LogMax: set once a Logical Maximum below its
+    # minimum was re-read unsigned, and, as NUT's parser state, for every
+    # field after it (cps-hid.c's fix tests it)
+    assumed_log_max: bool = False
 
     @property
     def usage(self) -> int:
@@ -173,6 +177,15 @@ class ReportDescriptor:
                 return f
         return None
 
+    def find_id_node(self, report_id: int, node: int) -> HidField | None:
+        """Return the first field of any kind in ``report_id`` whose last node is ``node``.
+
+        NUT's FindObject_with_ID_Node, which the subdrivers' fix_report_desc
+        functions use to find the field they correct.
+        """
+        return next((f for f in self.fields
+                     if f.report_id == report_id and f.path and f.path[-1] == node), None)
+
     def in_report(self, report_id: int, kind: str = INPUT) -> list[HidField]:
         """Return the fields carried by one report."""
         return [f for f in self.fields if f.report_id == report_id and f.kind == kind]
@@ -204,6 +217,7 @@ class _State:
     size: int = 0
     report_id: int = 0
     count: int = 0
+    assumed: bool = False
 
 
 MAX_REPORT = 500   # hidparser.c's OffsetTab entries (and the most items it keeps)
@@ -310,6 +324,7 @@ def _global_item(g: _State, tag: int, value: int, nbytes: int) -> None:
         if g.log_max < g.log_min:
             # hidparser.c: firmware that overflowed into the sign bit
             g.log_max = value
+            g.assumed = True
     elif tag == 3:
         g.phy_min = _signed(value, nbytes)
     elif tag == 4:
@@ -341,6 +356,6 @@ def _main_item(g: _State, attribute: int, kind: str, usages: list[int],
             fields.append(HidField(
                 tuple(path) + (usage,), g.report_id, kind, offset, g.size,
                 attribute & 0xFF, g.log_min, g.log_max, g.phy_min, g.phy_max,
-                g.unit, g.unit_exp))
+                g.unit, g.unit_exp, g.assumed))
         replen[g.report_id] = max(replen.get(g.report_id, 0), (offset + g.size + 7) >> 3)
         slot.offset = (offset + g.size) & 0xFF

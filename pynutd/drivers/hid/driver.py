@@ -40,7 +40,7 @@ from pynutd.drivers.hid.bind import (
     strtol,
 )
 from pynutd.drivers.hid.converters import Context
-from pynutd.drivers.hid.descriptor import DescriptorError, HidField, parse
+from pynutd.drivers.hid.descriptor import FEATURE, INPUT, DescriptorError, HidField, parse
 from pynutd.drivers.hid.device import HidBackend, Opener, OpenerFactory, identity_values
 from pynutd.drivers.hid.dumps import dump_texts
 from pynutd.drivers.hid.match import opener_for
@@ -79,6 +79,15 @@ class UsbHidDriver:
         self.pollfreq_option = section.get_float("pollfreq", 0, minimum=0)
         self.forced = section.get("productid") is not None
         self.pollonly = section.get("pollonly") is not None
+        # usbhid-ups' interruptonly (Powercom): rows bind to input reports and
+        # values come only from the interrupt pipe, never from GET_REPORT.
+        self.interrupt_only = section.get("interruptonly") is not None
+        # NUT's fix_report_desc functions all step aside for this option
+        self.disable_fixes = section.get("disable_fix_report_desc") is not None
+        self.interrupt_size = section.get_int("interruptsize", INTERRUPT_SIZE)
+        if self.interrupt_size <= 0:
+            raise section.error("interruptsize",
+                                f"Error: invalid interruptsize: {self.interrupt_size}")
         # usbhid-ups' OL+DISCHRG hints ("onlinedischarge" is the old name)
         self.status_options = StatusOptions(
             onbattery=any(section.get(k) is not None
@@ -143,8 +152,10 @@ class UsbHidDriver:
                             serial=backend.serial, name=self.subdriver_name,
                             explore=self.explore)
         self._announce(sub, backend)
-        self.map = bind(sub, apply_fixes(desc, sub, backend.product_id), backend.product_id,
-                        backend.vendor_id)
+        if not self.disable_fixes:
+            desc = apply_fixes(desc, sub, backend.product_id)
+        self.map = bind(sub, desc, backend.product_id, backend.vendor_id,
+                        INPUT if self.interrupt_only else FEATURE)
         if backend.product_id in sub.pollonly_products:
             self.pollonly = True
         self.values = identity_values(backend, sub.name)
@@ -215,8 +226,8 @@ class UsbHidDriver:
         dmap, backend = self.map, self.backend
         if dmap is None or backend is None:
             raise DeviceError("device not connected")
-        wanted = {rid: dmap.desc.report_length(rid)
-                  for rid in dmap.report_ids(tiers, quick_only)}
+        wanted = {} if self.interrupt_only else {
+            rid: dmap.desc.report_length(rid) for rid in dmap.report_ids(tiers, quick_only)}
         layout = dmap.layout   # the subdriver's hook for what the descriptor lacks
         if layout is not None:
             wanted.update(layout.lengths)
@@ -244,12 +255,16 @@ class UsbHidDriver:
         if dmap is None or backend is None:
             raise DeviceError("device not connected")
         try:
-            reports = yield self.runner.run(drain_input, backend, INTERRUPT_SIZE)
+            reports = yield self.runner.run(drain_input, backend, self.interrupt_size)
         except OSError as exc:
             raise DeviceError(f"interrupt read failed: {exc}") from None
         ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), self.values,
                       self.state)
         for data in reports:
+            if self.interrupt_only and data:
+                # the report buffer the polls read (libhid's file_report_buffer)
+                self.reports[data[0]] = merge_report(
+                    data, self.reports.get(data[0]), dmap.desc.report_length(data[0]))
             self.values.update(dmap.read_input(data, ctx, self.flags))
         apply_status(self.values, self.flags, self.status_options)
         return Update(dict(self.values), dmap.specs(ctx), dmap.command_names(), replace_all=True)
