@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -55,6 +56,12 @@ def test_runtime_estimate_and_telemetry_on_a_simulated_outage(tmp_path):
             assert 0 < minutes <= runtime / 60 + 1
             assert abs(body["battery_time_remaining_hours"] * 60 - minutes) < 0.1
             assert any(w["message"].startswith("on battery") for w in body["recent_warnings"])
+            # nut_exporter's runtime panels: the gauge /metrics exports.
+            with urllib.request.urlopen(f"http://127.0.0.1:{server.web_port}/metrics?ups=ep20",
+                                        timeout=5) as r:
+                metrics = r.read().decode()
+            assert re.search(r'^network_ups_tools_battery_runtime\{[^}]*ups="ep20"[^}]*\} \d',
+                             metrics, re.M), metrics[:2000]
             follow_status(server.port, ["OB DISCHRG LB", "OL CHRG"], 30)
             charging = telemetry(server.web_port)
             assert charging["battery_current_a"] < 0        # charging: into the battery
