@@ -191,26 +191,24 @@ class RuntimeEstimator:
 
     ``battery_ah`` (Ah) and ``runtimecal`` come from ups.conf; without
     either, an estimate appears once the learner has watched enough
-    discharge (unless ``learn`` is off).  ``nominal_volts`` is used when the readings carry no
-    ``battery.voltage.nominal``.
+    discharge (unless ``learn`` is off).  ``battery_ah`` needs the
+    readings' ``battery.voltage.nominal``.
     """
 
     def __init__(self, runtimecal: RuntimeCal | None = None,
                  idleload: float = DEFAULT_IDLELOAD, battery_ah: float | None = None,
-                 nominal_volts: float | None = None, efficiency: float = EFFICIENCY,
-                 learn: bool = True) -> None:
+                 efficiency: float = EFFICIENCY, learn: bool = True) -> None:
         self.runtimecal = runtimecal
         self.learn = learn
         self.idleload = idleload
         self.battery_ah = battery_ah
-        self.nominal_volts = nominal_volts
         self.efficiency = efficiency
         self.learner = DischargeLearner()
 
     def energy(self, values: Mapping[str, str]) -> tuple[float, str] | None:
         """The full battery's energy for the load (Wh) and where it comes from."""
         nominal = None
-        volts = _number(values.get("battery.voltage.nominal")) or self.nominal_volts
+        volts = _number(values.get("battery.voltage.nominal"))
         if self.battery_ah is not None and volts:
             nominal = self.battery_ah * volts * self.efficiency
         learned = self.learner.full_energy()
