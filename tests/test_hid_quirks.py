@@ -127,3 +127,19 @@ def test_assumed_logmax_is_sticky_and_fields_found_by_id_and_node() -> None:
     first = desc.find_id_node(1, voltage[-1])
     assert first is not None and first.kind == FEATURE
     assert desc.find_id_node(3, voltage[-1]) is None
+
+
+def test_pollonly_reads_static_rows_at_every_full_update(tmp_path: Path) -> None:
+    """pollonly: a static row (battery.type) is read again at each full poll, as
+    hid_ups_walk does without the interrupt pipe; otherwise only at connect."""
+    from pynutd.sim.hid_virtual_build import Element as El
+    elements = [*ELEMENTS, El("UPS.PowerSummary.iDeviceChemistry", 5)]
+    hex_path = tmp_path / "chem-1234_5678.hex"
+    hex_path.write_text(build_descriptor(elements).hex(" "))
+    (tmp_path / "chem-1234_5678.reports.txt").write_text("1: 01 01\n2: 02 64\n5: 05 01\n")
+    (tmp_path / "chem-1234_5678.strings.txt").write_text("1: PbAc\n2: LiFePO4\n")
+    for options, expected in (({}, "PbAc"), ({"pollonly": ""}, "LiFePO4")):
+        rig = Rig(hex_path, "replay", **options)
+        rig.connect()
+        rig.device.model.buffers[(5, FEATURE)][1] = 2
+        assert rig.values()["battery.type"] == expected

@@ -74,6 +74,27 @@ class DeviceMap:
     layout: FixedLayout | None = None
     unbound: frozenset[str] = frozenset()
 
+    def settle(self, existing: Iterable[str], reports: Mapping[int, bytes],
+               ctx: Context) -> DeviceMap:
+        """Keep the rows usbhid-ups' first walk (HU_WALKMODE_INIT) keeps, after reading ``reports``.
+
+        In table order, a row stays while its variable does not exist yet
+        (``existing``: what the driver set before, as the USB identity and
+        the driver-side settings); a row whose value reads and converts
+        makes it exist, so the rows after it are dropped, but those before
+        it that gave nothing stay and are read at every poll.  ups.alarm
+        rows all stay.
+        """
+        have = set(existing) | {row.var for row in self.absent}
+        kept: list[tuple[HidVar, HidField]] = []
+        for row, f in self.variables:
+            if row.var in have and not row.var.startswith("ups.alarm"):
+                continue
+            kept.append((row, f))
+            if self.read([(row, f)], reports, ctx):
+                have.add(row.var)
+        return replace(self, variables=tuple(kept))
+
     def rows(self, tiers: Iterable[str]) -> list[tuple[HidVar, HidField]]:
         """Return the variable rows read in ``tiers``."""
         wanted = set(tiers)
@@ -205,6 +226,10 @@ def bind(sub: Subdriver, desc: ReportDescriptor, product_id: int = 0,
          vendor_id: int = 0, kind: str = FEATURE) -> DeviceMap:
     """Resolve ``sub``'s rows against a device's (fixed) descriptor.
 
+    Every variable row whose path exists is bound; :meth:`DeviceMap.settle`
+    then keeps those NUT's first walk keeps.  For a driver-side setting
+    (HidAbsent) and a command the first row whose path exists wins.
+
     Rows on a report the subdriver must never read for ``product_id`` are
     dropped.  The subdriver's fixed-layout hook for ``vendor_id:product_id``
     is kept only while the descriptor leaves one of its variables unbound.
@@ -218,18 +243,19 @@ def bind(sub: Subdriver, desc: ReportDescriptor, product_id: int = 0,
         found = desc.find(path, kind) if path else None
         return None if found is None or found.report_id in skip else found
 
+    # Every row whose path exists, repeated variables included: which of
+    # them stay is decided by the first reading (DeviceMap.settle).
     taken: set[str] = set()
     variables: list[tuple[HidVar, HidField]] = []
     absent: list[HidAbsent] = []
     for row in sub.variables:
-        if row.var in taken:
-            continue
         f = field_of(row.path)
         if f is None:
             continue
-        taken.add(row.var)
         if isinstance(row, HidAbsent):
-            absent.append(row)
+            if row.var not in taken:
+                taken.add(row.var)
+                absent.append(row)
         else:
             variables.append((row, f))
     status = [(row, f) for row in sub.status if (f := field_of(row.path)) is not None]

@@ -173,10 +173,35 @@ class UsbHidDriver:
             self.values[row.var] = (strtol(self.section.get(key, row.default) or "0") if key
                                     else row.default)
         self.dirty = True
+        base = dict(self.values)
         yield self._poll([STATIC, SEMI, FULL, QUICK], quick_only=False)
+        self._settle(base, backend)
         log.info("[%s] %s %04x:%04x, %s, %d variables", self.section.name,
                  backend.product or "HID UPS", backend.vendor_id, backend.product_id,
                  sub.name, len(self.values))
+
+    def _settle(self, base: dict[str, str], backend: HidBackend) -> None:
+        """Drop the rows NUT's first walk drops; the values again from the reports just read."""
+        dmap = self.map
+        if dmap is None:
+            return
+        ctx = Context(self.strings.get, dmap.sub.scale_for(backend.product_id), base, self.state)
+        # NUT sets ups.mfr/model/serial before its first walk, so a table row
+        # for one of them would find it set; pynutd lets such rows override
+        # the USB strings (MGE's format_model is written as rows).
+        identity = {"ups.mfr", "ups.model", "ups.serial"}
+        settled = dmap.settle(set(base) - identity, self.reports, ctx)
+        if settled.variables == dmap.variables:
+            return
+        self.map = settled
+        rows = settled.rows([STATIC, SEMI, FULL, QUICK])
+        values = dict(base)
+        values.update(settled.read(rows, self.reports, ctx))
+        for var in ("ups.status", "ups.alarm", "input.transfer.reason",
+                    "experimental.ups.mode.buzzwords"):
+            if var in self.values:
+                values[var] = self.values[var]
+        self.values = values
 
     def _announce(self, sub: Subdriver, backend: HidBackend) -> None:
         """Log the table chosen, once per device and table, as usbhid-ups' callback."""
@@ -208,6 +233,10 @@ class UsbHidDriver:
         if tier == "quick" and not self.dirty:
             return self._poll([QUICK], quick_only=True)
         tiers = [FULL, QUICK] + ([SEMI] if self.dirty else [])
+        if self.pollonly:
+            # without the interrupt pipe usbhid-ups reads static and
+            # semi-static rows at every full update too (stale data shows)
+            tiers = [STATIC, SEMI, FULL, QUICK]
         return self._poll(tiers, quick_only=False)
 
     # -- reading ---------------------------------------------------------------------
