@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from pynutd import __version__
 from pynutd.config import ConfigError
@@ -111,7 +111,8 @@ DEVICE_HELP = ("serve the UPS at DEVICE with no configuration files: a serial po
                "UPS), or virtual:FILE.hex (the virtual HID UPS)")
 
 
-def _positive(text: str) -> float:
+def seconds(text: str) -> float:
+    """``--pollinterval``: seconds, more than 0 and at most an hour."""
     value = float(text)
     if not 0 < value <= 3600:
         raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600: {text}")
@@ -130,12 +131,19 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
                         help="with --demo or DEVICE: NUT port (default 3493)")
     parser.add_argument("--web-port", type=int, default=None,
                         help="with --demo or DEVICE: web port (default 8080)")
-    parser.add_argument("--pollinterval", type=_positive, default=None, metavar="S",
+    parser.add_argument("--pollinterval", type=seconds, default=None, metavar="S",
                         help="with DEVICE: seconds between status polls (default 2)")
     parser.add_argument("-u", "--user", default=None,
                         help="when started as root, run as USER once the ports and devices "
                              "are open (default: nut, if it exists; -u root keeps root)")
     parser.add_argument("-v", "--verbose", action="count", default=0)
+
+
+class _SilentParser(argparse.ArgumentParser):
+    """A parser that raises ValueError instead of printing and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ValueError(message)
 
 
 def device_argument(argv: Sequence[str]) -> str | None:
@@ -145,14 +153,14 @@ def device_argument(argv: Sequence[str]) -> str | None:
     words are looked at first with the same options: a tool's name always
     wins (a device file called ``scan`` is ``./scan``).
     """
-    front = argparse.ArgumentParser(prog="pynutd", add_help=False)
+    front = _SilentParser(prog="pynutd", add_help=False)
     _add_server_options(front)
     front.add_argument("word", nargs="?")
     front.add_argument("rest", nargs=argparse.REMAINDER)
     try:
         known, _ = front.parse_known_args(
             [a for a in argv if a not in ("-h", "--help", "--version")])
-    except SystemExit:   # a malformed option: the full parser says what is wrong
+    except ValueError:   # a malformed option: the full parser says what is wrong
         return None
     word: str | None = known.word
     return None if word is None or word in TOOLS else word

@@ -32,6 +32,7 @@ HEX = ROOT / "pynutd" / "data" / "hid" / "tripplite-smart1500lcdt-09ae_3016.hex"
     (["-c", "/etc/nut", "killpower", "--dry-run", "ups"], None),
     (["simulate", "must-ep20"], None),
     (["-h"], None),
+    (["--pollinterval", "soon", "auto"], None),   # the full parser says what is wrong
 ])
 def test_device_argument(argv: list[str], device: str | None) -> None:
     """The first word that is neither an option, an option's value nor a tool is DEVICE."""
