@@ -42,10 +42,11 @@ UPS_VENDORS = {
     0x2E51: "Ever", 0x075D: "iDowell", 0x1CB0: "Legrand", 0x04D8: "openUPS",
     0x0D9F: "Powercom", 0x4234: "Powervar", 0x2E66: "Salicru", 0x09AE: "Tripp Lite",
 }
-# Vendors whose every HID device is a UPS; HP, Dell, IBM, Belkin, Arduino,
-# STMicro and Microchip (openUPS) also make other HID devices.
+# Vendors whose every HID device is a UPS; HP, Dell, IBM, Belkin, Delta,
+# Arduino, STMicro and Microchip (openUPS) also make other HID devices.
+# conf/99-pynutd.rules gives these vendors' hidraw nodes to group nut.
 UPS_ONLY_VENDORS = frozenset({
-    0x0463, 0x0592, 0x2B2D, 0x06DA, 0x09D6, 0x051D, 0x10AF, 0x0764, 0x05DD, 0x3746,
+    0x0463, 0x0592, 0x2B2D, 0x06DA, 0x09D6, 0x051D, 0x10AF, 0x0764, 0x3746,
     0x2E51, 0x075D, 0x1CB0, 0x0D9F, 0x4234, 0x2E66, 0x09AE,
 })
 
