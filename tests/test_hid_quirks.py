@@ -143,3 +143,25 @@ def test_pollonly_reads_static_rows_at_every_full_update(tmp_path: Path) -> None
         rig.connect()
         rig.device.model.buffers[(5, FEATURE)][1] = 2
         assert rig.values()["battery.type"] == expected
+
+
+@pytest.mark.parametrize("mfr, product, option, delay", [
+    ("American Power Conversion", "Back-UPS BK650M2-CH", None, 3.0),
+    ("APC", "Back-UPS BX1600MI", None, 3.0),
+    ("APC", "BVK650M2", None, 3.0),
+    ("APC", "Back-UPS ES 850G2", None, 0.0),
+    ("CPS", "BX1600MI", None, 0.0),                  # only APC's
+    ("APC", "Back-UPS BX1600MI", "0", 0.0),
+    ("APC", "Smart-UPS 1500", "5", 5.0),
+    ("APC", "Smart-UPS 1500", "soon", 3.0),          # not a number: NUT's 3
+    ("APC", "Smart-UPS 1500", "-1", 3.0),
+])
+def test_lbrb_log_delay_defaults_as_usbhid_ups(mfr: str, product: str, option: str | None,
+                                               delay: float) -> None:
+    """lbrb_log_delay_sec from ups.conf, else 3 s for APC's BX...MI, BVK...M2, BK...M2-CH."""
+    from types import SimpleNamespace
+
+    from pynutd.drivers.hid.driver import lbrb_delay
+    options = {} if option is None else {"lbrb_log_delay_sec": option}
+    backend = SimpleNamespace(manufacturer=mfr, product=product)
+    assert lbrb_delay(section("auto", **options), backend) == delay  # type: ignore[arg-type]

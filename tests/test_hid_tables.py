@@ -15,6 +15,7 @@ from pynutd.drivers.hid.device import DeviceInfo, HidapiBackend
 from pynutd.drivers.hid.dumps import dump_texts
 from pynutd.drivers.hid.runner import fetch_reports
 from pynutd.drivers.hid.status import (
+    LbRbClock,
     StatusOptions,
     apply_status,
     bit_token,
@@ -179,3 +180,24 @@ def test_dump_format_is_what_the_virtual_ups_reads() -> None:
     assert parse_reports(texts[".reports.txt"]) == {0x34: bytes([0x34, 0x64])}
     assert "# 99: read error" in texts[".reports.txt"]
     assert "4: PbAC" in texts[".strings.txt"] and "manufacturer: Tripp Lite" in texts[".strings.txt"]
+
+
+def test_lbrb_delay_while_calibrating() -> None:
+    """lbrb_log_delay_sec: on mains while calibrating, LB and RB show only after the delay."""
+    options = StatusOptions(lbrb_delay=3)
+    clock = LbRbClock()
+    flags = {"online": True, "cal": True, "lowbatt": True, "replacebatt": True}
+    assert status_text(flags, None, options, clock, 100.0)[0] == "ALARM CAL OL"
+    assert status_text(flags, None, options, clock, 103.0)[0] == "ALARM CAL OL"
+    assert status_text(flags, None, options, clock, 103.5)[0] == "ALARM CAL OL LB RB"
+    # not calibrating (and no lbrb_log_delay_without_calibrating), or on battery: at once
+    assert status_text({**flags, "cal": False}, None, options, LbRbClock(), 0.0)[0] == \
+        "ALARM OL LB RB"
+    assert status_text({**flags, "online": False}, None, options, LbRbClock(), 0.0)[0] == \
+        "ALARM CAL LB RB"
+    without = StatusOptions(lbrb_delay=3, lbrb_without_calibrating=True)
+    assert status_text({**flags, "cal": False}, None, without, LbRbClock(), 50.0)[0] == \
+        "ALARM OL"
+    # the condition gone resets the clock
+    status_text({"online": True, "cal": True}, None, options, clock, 104.0)
+    assert (clock.lb_since, clock.rb_since) == (0.0, 0.0)

@@ -20,6 +20,7 @@ test-case-name: tests.test_hid_driver
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -53,7 +54,7 @@ from pynutd.drivers.hid.runner import (
     fetch_reports,
     fetch_strings,
 )
-from pynutd.drivers.hid.status import StatusOptions, apply_status
+from pynutd.drivers.hid.status import LbRbClock, StatusOptions, apply_status
 from pynutd.drivers.hid.vendors import by_name, is_fallback, subdriver_for
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,10 @@ class UsbHidDriver:
         self.status_options = StatusOptions(
             onbattery=any(section.get(k) is not None
                           for k in ("onlinedischarge", "onlinedischarge_onbattery")),
-            calibration=section.get("onlinedischarge_calibration") is not None)
+            calibration=section.get("onlinedischarge_calibration") is not None,
+            lbrb_without_calibrating=section.get("lbrb_log_delay_without_calibrating")
+            is not None)
+        self.lbrb_clock = LbRbClock()
         self.backend: HidBackend | None = None
         self.map: DeviceMap | None = None
         self.reports: dict[int, bytes] = {}
@@ -152,6 +156,8 @@ class UsbHidDriver:
                             serial=backend.serial, name=self.subdriver_name,
                             explore=self.explore)
         self._announce(sub, backend)
+        self.status_options = dataclasses.replace(
+            self.status_options, lbrb_delay=lbrb_delay(self.section, backend))
         if not self.disable_fixes:
             desc = apply_fixes(desc, sub, backend.product_id)
         self.map = bind(sub, desc, backend.product_id, backend.vendor_id,
@@ -273,7 +279,8 @@ class UsbHidDriver:
                       self.state)
         self.values.update(dmap.read(rows, self.reports, ctx))
         dmap.read_flags(dmap.status_rows(quick_only), self.reports, self.flags, ctx)
-        apply_status(self.values, self.flags, self.status_options)
+        apply_status(self.values, self.flags, self.status_options, self.lbrb_clock,
+                     float(self.reactor.seconds()))
         if SEMI in tiers:
             self.dirty = False
         return Update(dict(self.values), dmap.specs(ctx), dmap.command_names(), replace_all=True)
@@ -295,7 +302,8 @@ class UsbHidDriver:
                 self.reports[data[0]] = merge_report(
                     data, self.reports.get(data[0]), dmap.desc.report_length(data[0]))
             self.values.update(dmap.read_input(data, ctx, self.flags))
-        apply_status(self.values, self.flags, self.status_options)
+        apply_status(self.values, self.flags, self.status_options, self.lbrb_clock,
+                     float(self.reactor.seconds()))
         return Update(dict(self.values), dmap.specs(ctx), dmap.command_names(), replace_all=True)
 
     def _load_strings(self, backend: HidBackend, rows: list[Any]) -> Deferred[None]:
@@ -388,6 +396,24 @@ class UsbHidDriver:
 
 
 # -- construction ------------------------------------------------------------------
+
+def lbrb_delay(section: UpsSection, backend: HidBackend) -> float:
+    """usbhid-ups' lbrb_log_delay_sec: the option (3 when not a number >= 0), else 3 s
+    for the APC Back-UPS BX...MI, BVK...M2 and BK...M2-CH models, else 0."""
+    raw = section.get("lbrb_log_delay_sec")
+    if raw is not None:
+        value = int(strtol(raw))
+        return 3.0 if value < 0 or (value == 0 and raw != "0") else float(value)
+    product = backend.product or ""
+    if backend.manufacturer not in ("APC", "American Power Conversion") or not product:
+        return 0.0
+    apc_quirk = (
+        (len(product) > 6 and " BX" in f" {product}" and product.endswith("MI"))
+        or (len(product) > 7 and " BVK" in f" {product}" and product.endswith("M2"))
+        or (len(product) > 9 and " BK" in f" {product}" and product[-5:-3] == "M2"
+            and product[-3] in "-_" and product.endswith("CH")))
+    return 3.0 if apc_quirk else 0.0
+
 
 def subdriver_options(section: UpsSection) -> tuple[str | None, bool]:
     """Return ups.conf ``subdriver`` and ``explore``; ConfigError where usbhid-ups exits.

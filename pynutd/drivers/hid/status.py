@@ -35,11 +35,37 @@ class StatusOptions:
 
     ``onbattery``: ``onlinedischarge_onbattery`` (or its old name
     ``onlinedischarge``), OL+DISCHRG is reported OB; ``calibration``:
-    ``onlinedischarge_calibration``, OL+DISCHRG is reported CAL.
+    ``onlinedischarge_calibration``, OL+DISCHRG is reported CAL;
+    ``lbrb_delay``: ``lbrb_log_delay_sec``, LB and RB on mains wait that
+    many seconds while calibrating (always, with ``lbrb_without_calibrating``:
+    ``lbrb_log_delay_without_calibrating``).
     """
 
     onbattery: bool = False
     calibration: bool = False
+    lbrb_delay: float = 0.0
+    lbrb_without_calibrating: bool = False
+
+
+@dataclass(slots=True)
+class LbRbClock:
+    """When LB and RB conditions began (0: not now), for ``lbrb_log_delay_sec``."""
+
+    lb_since: float = 0.0
+    rb_since: float = 0.0
+
+    def due(self, kind: str, active: bool, immediate: bool, delay: float, now: float) -> bool:
+        """Return whether the LB/RB word shows now; start or clear its clock."""
+        if not active:
+            setattr(self, kind, 0.0)
+            return False
+        if immediate:
+            return True
+        since = getattr(self, kind)
+        if not since:
+            setattr(self, kind, now)
+            return False
+        return now - since > delay
 
 
 def bit_token(flag: str, state: bool) -> str:
@@ -78,7 +104,8 @@ def _atoi(text: str | None) -> int:
 
 
 def status_text(flags: Mapping[str, bool], charge: str | None = None,
-                options: StatusOptions = StatusOptions()) -> tuple[str, str | None, str | None]:
+                options: StatusOptions = StatusOptions(), clock: LbRbClock | None = None,
+                now: float = 0.0) -> tuple[str, str | None, str | None]:
     """Return (ups.status, ups.alarm or None, input.transfer.reason or None).
 
     As NUT master's ups_status_set: CAL first; OB when offline, or when
@@ -88,7 +115,9 @@ def status_text(flags: Mapping[str, bool], charge: str | None = None,
     charged, or, for a device that says neither fully nor not fully
     charged, when ``battery.charge`` (``charge``) is between 0 and 100; LB;
     OVER; RB for a battery to replace or none installed; TRIM, BOOST,
-    BYPASS, OFF.  An active alarm prefixes ``ALARM``.
+    BYPASS, OFF.  An active alarm prefixes ``ALARM``.  With a
+    ``lbrb_delay`` option, ``clock`` (kept by the caller) and ``now``
+    delay LB and RB while on mains and calibrating.
     """
     on = flags.get
     tokens: list[str] = []
@@ -119,11 +148,17 @@ def status_text(flags: Mapping[str, bool], charge: str | None = None,
     guessed = not on("fullycharged") and charge is not None and 0 < _atoi(charge) < 100
     if on("chrg") and (on("notfullycharged") or guessed):
         add("CHRG")
-    if on("lowbatt") or on("timelimitexp") or on("shutdownimm"):
+    clock = clock if clock is not None else LbRbClock()
+    # lbrb_log_delay_sec: on mains while calibrating, LB and RB wait
+    quick = (options.lbrb_delay < 1 or not on("online")
+             or ("CAL" not in tokens and not options.lbrb_without_calibrating))
+    lb = on("lowbatt") or on("timelimitexp") or on("shutdownimm")
+    if clock.due("lb_since", bool(lb), quick, options.lbrb_delay, now):
         add("LB")
     if on("overload"):
         add("OVER")
-    if on("replacebatt") or on("nobattery"):
+    rb = on("replacebatt") or on("nobattery")
+    if clock.due("rb_since", bool(rb), quick or not clock.lb_since, options.lbrb_delay, now):
         add("RB")
     for flag, token in (("trim", "TRIM"), ("boost", "BOOST")):
         if on(flag):
@@ -153,9 +188,10 @@ def buzzwords(flags: Mapping[str, bool]) -> str | None:
 
 
 def apply_status(values: dict[str, str], flags: Mapping[str, bool],
-                 options: StatusOptions = StatusOptions()) -> None:
+                 options: StatusOptions = StatusOptions(), clock: LbRbClock | None = None,
+                 now: float = 0.0) -> None:
     """Set ``ups.status`` in ``values`` from ``flags``; set or drop the alarm, reason and mode."""
-    status, alarm, reason = status_text(flags, values.get("battery.charge"), options)
+    status, alarm, reason = status_text(flags, values.get("battery.charge"), options, clock, now)
     values["ups.status"] = status
     for var, value in (("ups.alarm", alarm), ("input.transfer.reason", reason),
                        ("experimental.ups.mode.buzzwords", buzzwords(flags))):
