@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynutd.config import Config, ConfigError, UpsdConf, UpsSection, WebConfig, load_ups_conf
 from pynutd.config.upsdconf import NUT_PORT
+
+if TYPE_CHECKING:   # drivers are imported only when a device is looked for
+    from pynutd.drivers.hid.device import DeviceInfo
 
 UPS_NAME = "ups"          # what Synology DSM insists on
 WEB_PORT = 8080
@@ -109,13 +112,22 @@ def _serial(device: str, verbose: bool) -> Found:
 def _hid(device: str) -> Found:
     """The first USB HID UPS (``auto``) or the one at a hidraw node, as ``pynutd scan``."""
     from pynutd.drivers.hid.device import enumerate_devices
-    from pynutd.drivers.hid.match import Matcher, choose, describe, is_ups, section_text
     if device != "auto" and not os.path.exists(device):
         raise NothingFound(f"{device}: no such device")
     try:
         devices = enumerate_devices()
     except (OSError, ImportError) as exc:
         raise NothingFound(f"cannot list HID devices: {exc}") from None
+    return hid_found(device, devices)
+
+
+def hid_found(device: str, devices: Iterable[DeviceInfo]) -> Found:
+    """Pick ``device`` (``auto`` or a hidraw path) among enumerated HID interfaces.
+
+    A UPS is what ``pynutd scan`` takes for one: the Power Device page in
+    the descriptor (as hidapi reads it), or a vendor that makes only UPSes.
+    """
+    from pynutd.drivers.hid.match import Matcher, choose, describe, is_ups, section_text
     if device == "auto":
         info = choose(devices, Matcher())
         if info is None:

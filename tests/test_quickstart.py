@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from twisted.internet.testing import MemoryReactorClock
 
 from pynutd import config as configmod
 from pynutd.cli import device_argument
-from pynutd.quickstart import NothingFound, build_config, find, prepare
+from pynutd.drivers.hid.device import DeviceInfo
+from pynutd.quickstart import NothingFound, build_config, find, hid_found, prepare
 from pynutd.service import make_service
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,3 +113,38 @@ def test_nothing_found(device: str, message: str) -> None:
         find(device, Clock())
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+
+
+MOUSE = DeviceInfo(path=b"/dev/hidraw0", vendor_id=0x046D, product_id=0xC077, serial="",
+                   manufacturer="Logitech", product="USB Optical Mouse", usage_page=0x01,
+                   usage=0x02)
+SMART1500 = DeviceInfo(path=b"/dev/hidraw1", vendor_id=0x09AE, product_id=0x3016,
+                       serial="2315AVHSM812345", manufacturer="Tripp Lite",
+                       product="TRIPP LITE UPS", usage_page=0x84, usage=0x04)
+
+
+def test_auto_takes_the_first_ups_not_the_mouse() -> None:
+    """``auto`` skips a mouse enumerated first and gives scan's section for the UPS, named ups."""
+    found = hid_found("auto", [MOUSE, SMART1500])
+    assert found.section == ('[ups]\n    driver = usbhid-ups\n    port = auto\n'
+                             '    vendorid = 09ae\n    productid = 3016\n'
+                             '    serial = "2315AVHSM812345"\n'
+                             '    desc = "Tripp Lite TRIPP LITE UPS"\n')
+    assert "path=/dev/hidraw1" in found.description
+
+
+@pytest.mark.parametrize(("device", "devices", "message"), [
+    ("auto", [MOUSE], "no USB HID UPS found"),
+    ("/dev/hidraw0", [MOUSE, SMART1500], "/dev/hidraw0 is not a HID Power Device"),
+    ("/dev/hidraw7", [MOUSE, SMART1500], "/dev/hidraw7: hidapi lists no HID device there"),
+])
+def test_hid_nothing_found(device: str, devices: list[DeviceInfo], message: str) -> None:
+    """A hidraw node that is no UPS, or is not listed, and auto without a UPS: one line."""
+    with pytest.raises(NothingFound, match=re.escape(message)):
+        hid_found(device, devices)
+
+
+def test_hidraw_node_names_its_ups() -> None:
+    """A hidraw node given by path is that UPS."""
+    assert hid_found("/dev/hidraw1", [MOUSE, SMART1500]).section.startswith(
+        "[ups]\n    driver = usbhid-ups\n")
