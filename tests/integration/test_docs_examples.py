@@ -327,6 +327,8 @@ def test_shell_example(demo: Demo, block: Block, line: int, command: str) -> Non
         _check_nut_client(real, out)
     elif _program(command) in WEB_CLIENTS:
         assert out.stdout.strip(), f"{real}: empty answer"
+        if "/api/" in real and "|" not in real:
+            json.loads(out.stdout)   # the API answers JSON
 
 
 def _urls(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:
