@@ -7,8 +7,9 @@ ups.model is NUT's ``delta_ups_format_model``: the USB string the
 ``DeltaModelName`` item points at, else the product string.  The claim is
 NUT's: product 041b, any other 05dd product only with ups.conf
 ``productid`` (05dd is also Belkin's and Minuteman's vendor ID, which other
-tables claim).  Not done: NUT offers the lookup texts of the writable
-``input.sensitivity`` as an enumeration; pynutd types it a plain number.
+tables claim).  The writable rows without ST_FLAG_STRING (sensitivity,
+transfer points, start delay, auto start) are plain numbers, as NUT types
+them (no HU_FLAG_ENUM here).
 
 test-case-name: tests.test_hid_vendor_delta_ups
 """
