@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from pynutd.drivers.hid.descriptor import ReportDescriptor
 from pynutd.drivers.hid.rows import DeviceIdent
 from pynutd.drivers.hid.vendors import subdriver_for
 from pynutd.drivers.hid.vendors.generic import GENERIC
-from pynutd.drivers.hid.vendors.idowell import IDOWELL
-from tests.hidfakes import FIXTURES, Rig
+from pynutd.drivers.hid.vendors.idowell import IDOWELL, USAGE_RUNTIME, USAGE_VOLTAGE
+from tests.hidfakes import FIXTURES, Rig, descriptor
 
 GOLDENMATE = FIXTURES / "goldenmate-lifepo4-075d_0300.hex"
 
@@ -94,3 +97,26 @@ def test_registry_order_gives_goldenmate_to_idowell() -> None:
     """idowell comes before liebert in subdriver_list, so a GoldenMate on 06da is iDowell's."""
     assert subdriver_for(0x06DA, 0xFFFF, manufacturer="-BMS-").name == IDOWELL.name
     assert subdriver_for(0x075D, 0x0301).name == GENERIC.name
+
+
+def _as_signed_32bit(desc: ReportDescriptor) -> ReportDescriptor:
+    """The same descriptor with the byte-swapped maxima left negative (NUT on 32-bit long)."""
+    return replace(desc, fields=tuple(
+        replace(f, log_max=f.log_max - (1 << 32), assumed_log_max=False)
+        if f.log_max > 0x7FFFFFFF else f for f in desc.fields))
+
+
+def test_fix_report_desc_restores_report_2_maxima() -> None:
+    """idowell_fix_report_desc: a maximum below the minimum in report 0x02 gets report 0x01's."""
+    real = descriptor(GOLDENMATE.name)
+    assert IDOWELL.fix_descriptor is not None
+    assert IDOWELL.fix_descriptor(real, 0x0300) == real    # read unsigned: nothing to fix
+    broken = _as_signed_32bit(real)
+    fixed = IDOWELL.fix_descriptor(broken, 0x0300)
+    runtime = fixed.find_id_node(0x02, USAGE_RUNTIME)
+    voltage = fixed.find_id_node(0x02, USAGE_VOLTAGE)
+    assert runtime is not None and voltage is not None
+    assert (runtime.log_max, runtime.assumed_log_max) == (0x75FFFFFF, True)
+    assert (voltage.log_max, voltage.assumed_log_max) == (65535, True)
+    assert fixed.find_id_node(0x01, USAGE_RUNTIME) == broken.find_id_node(0x01, USAGE_RUNTIME)
+    assert IDOWELL.fix_descriptor(broken, 0x0301) == broken   # other products untouched

@@ -6,14 +6,17 @@ The claim is NUT's: 075d:0300, and on the Phoenixtec vendor ID 06da (which
 liebert-hid and mge-hid also serve) only product ffff whose manufacturer
 string holds "BMS" or whose product string holds "Smart-Battery" (the
 GoldenMate LiFePO4 packs); any other 075d product only with ups.conf
-``productid``.
+``productid``.  NUT's ``idowell_fix_report_desc`` is :func:`fix_descriptor`.
 
 test-case-name: tests.test_hid_vendor_idowell
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pynutd.drivers.hid.converters import string_index
+from pynutd.drivers.hid.descriptor import ReportDescriptor
 from pynutd.drivers.hid.rows import (
     QUICK,
     STATIC,
@@ -44,6 +47,33 @@ def idowell_claim(ident: DeviceIdent) -> bool:
     return ident.forced and ident.vendor_id in {v for v, _ in DEVICES}
 
 
+# The logical maxima the packs declare for the same usages in report 0x01,
+# restored on the report 0x02 copies when those read below their minimum.
+RUNTIME_LOGMAX, VOLTAGE_LOGMAX = 0x75FFFFFF, 65535
+USAGE_RUNTIME, USAGE_VOLTAGE = 0x00850068, 0x00840030
+
+
+def fix_descriptor(desc: ReportDescriptor, product_id: int) -> ReportDescriptor:
+    """idowell_fix_report_desc: report 0x02's RunTimeToEmpty and Voltage maxima.
+
+    The -BMS- firmware encodes the 4-byte Logical Maximum of report 0x02's
+    RunTimeToEmpty byte-swapped (0xFEFFFFFF), and Voltage inherits it.  A
+    parser keeping 32-bit signed values sees a maximum below the minimum;
+    only then is it replaced by the value the device declares for the same
+    usage in report 0x01 (NUT marks it assumed).  pynutd reads the item
+    unsigned, as NUT does on 64-bit Unix, so the real descriptors pass as
+    they are.  Applied for products 0300 and ffff, the two NUT lists.
+    """
+    if product_id not in (0x0300, 0xFFFF):
+        return desc
+    fields = list(desc.fields)
+    for usage, log_max in ((USAGE_RUNTIME, RUNTIME_LOGMAX), (USAGE_VOLTAGE, VOLTAGE_LOGMAX)):
+        f = desc.find_id_node(0x02, usage)
+        if f is not None and f.log_max < f.log_min:
+            fields[fields.index(f)] = replace(f, log_max=log_max, assumed_log_max=True)
+    return replace(desc, fields=tuple(fields))
+
+
 _PS = "UPS.PowerSummary"
 _ST = f"{_PS}.PresentStatus"
 _FLOW = "UPS.Flow.[4]"
@@ -52,6 +82,7 @@ IDOWELL = Subdriver(
     name="iDowell HID 0.22",
     vendor_ids=(IDOWELL_VENDORID, PHOENIXTEC_VENDORID),
     claim=idowell_claim,
+    fix_descriptor=fix_descriptor,
     mfr_default="iDowell",
     variables=(
         HidVar("device.mfr", f"{_PS}.iManufacturer", convert=string_index, tier=STATIC),
