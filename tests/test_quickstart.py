@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock
 
@@ -68,7 +69,9 @@ def test_service_listens_where_asked() -> None:
     assert found.config.ups[0].options["pollinterval"] == "0.5"
     # The pollers stay unstarted: only the listeners are under test here.
     reactor = MemoryReactorClock()
-    service = make_service(found.config, reactor)
+    # run=maybeDeferred: the history database on this thread, as test_config_property does;
+    # a database thread left behind would keep the test run from exiting.
+    service = make_service(found.config, reactor, run=maybeDeferred)
     for child in list(service):
         if child.name and child.name.startswith("poller:"):
             child.disownServiceParent()
