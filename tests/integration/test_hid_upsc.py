@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -36,21 +37,50 @@ def _status(port: int) -> str:
     return proc.stdout.strip()
 
 
+class _StatusWatch:
+    """One NUT session asking ``GET VAR tl ups.status`` in a loop.
+
+    Spawning upsc takes long enough on a loaded machine to miss the short
+    ``OB DISCHRG LB`` window before upsmon sets FSD; one open session samples
+    every 50 ms.  upsc still judges the first and the last status.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.reader = self.sock.makefile("rb")
+
+    def status(self) -> str:
+        self.sock.sendall(b"GET VAR tl ups.status\n")
+        line = self.reader.readline().decode().rstrip("\n")
+        prefix = 'VAR tl ups.status "'
+        assert line.startswith(prefix) and line.endswith('"'), line
+        return line[len(prefix):-1]
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+
+
 def test_outage_ol_ob_lb_and_upsmon_sets_fsd(tmp_path: Path) -> None:
     """upsc sees OL, then OB, then OB LB; a real upsmon primary sets FSD and shuts down."""
     conf = _confdir(tmp_path, " virtual_scenario = outage\n virtual_timescale = 2\n"
                               " virtual_discharge_rate = 5\n")
     with Pynutd(conf, wait_for_ups="tl") as server:
         seen = [_status(server.port)]
-        with Upsmon(tmp_path / "upsmon", f"tl@127.0.0.1:{server.port}", "prim",
-                    "primpw") as upsmon:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and "FSD" not in seen[-1]:
-                status = _status(server.port)
-                if status != seen[-1]:
-                    seen.append(status)
-                time.sleep(0.2)
-            upsmon.wait_shutdown(15)
+        watch = _StatusWatch(server.port)
+        try:
+            with Upsmon(tmp_path / "upsmon", f"tl@127.0.0.1:{server.port}", "prim",
+                        "primpw") as upsmon:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and "FSD" not in seen[-1]:
+                    status = watch.status()
+                    if status != seen[-1]:
+                        seen.append(status)
+                    time.sleep(0.05)
+                upsmon.wait_shutdown(15)
+                assert _status(server.port).split()[:2] == ["FSD", "OB"]
+        finally:
+            watch.close()
         assert seen[0] == "OL", seen
         assert "OB DISCHRG" in seen, seen
         lb = [s for s in seen if "LB" in s.split()]
